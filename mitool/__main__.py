@@ -1,0 +1,5 @@
+"""``python -m mitool``."""
+
+from mitool.cli import run
+
+run()

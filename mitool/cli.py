@@ -1,0 +1,167 @@
+"""The ``mitool`` command line: parse, call the Python API, print. No estimation happens here."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import warnings
+from typing import Optional
+
+import click
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from mitool import __version__
+from mitool.api import DEFAULT_SCALES, MitoolWarning, estimate
+from mitool.errors import MitoolError
+from mitool.io import load_pair
+from mitool.result import MIResult
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Scale-invariant mutual information estimation from files.",
+)
+err = Console(stderr=True, highlight=False)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"mitool {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Scale-invariant mutual information estimation from files."""
+
+
+def _split(text: Optional[str]) -> Optional[list[str]]:
+    return None if text is None else [c.strip() for c in text.split(",") if c.strip()]
+
+
+def _parse_scales(text: Optional[str]) -> tuple[float, ...]:
+    if text is None:
+        return DEFAULT_SCALES
+    try:
+        return tuple(float(c) for c in text.split(","))
+    except ValueError:
+        raise MitoolError(f"--scales must be comma-separated numbers, got '{text}'") from None
+
+
+@app.command("estimate")
+def estimate_cmd(
+    x: str = typer.Argument(
+        ..., help="X: .npy, .npz:key, .h5:/dataset, .parquet or .csv; '-' reads standard input."
+    ),
+    t: Optional[str] = typer.Argument(
+        None, help="T, like X. Omit it when X is one table holding both (--x-cols, --t-cols)."
+    ),
+    x_cols: Optional[str] = typer.Option(None, "--x-cols", help="Columns of X, e.g. a,b."),
+    t_cols: Optional[str] = typer.Option(None, "--t-cols", help="Columns of T, e.g. c."),
+    fmt: Optional[str] = typer.Option(
+        None, "--format", help="Format of '-' (csv or npy) or of a file with another extension."
+    ),
+    estimator: str = typer.Option("ksg", "--estimator", "-e", help="ksg, ksg2 or bi-ksg."),
+    norm: Optional[str] = typer.Option(
+        None,
+        "--norm",
+        help="none, local, global or global-linf [default: global-linf for kNN estimators].",
+    ),
+    k: int = typer.Option(3, "-k", "--neighbors", help="Number of nearest neighbours."),
+    scales: Optional[str] = typer.Option(
+        None, "--scales", help="Grid of c for the global norms [default: 0.1,0.2,...,2.0]."
+    ),
+    units: str = typer.Option("nats", "--units", help="nats or bits."),
+    seed: int = typer.Option(0, "--seed", help="Seed of every random step (tie jitter)."),
+    drop_nan: bool = typer.Option(
+        False, "--drop-nan", help="Drop rows holding NaN or inf (and say how many)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Estimate the mutual information I(X; T) between two arrays read from files."""
+    tx, tt = load_pair(x, t, x_cols=_split(x_cols), t_cols=_split(t_cols), fmt=fmt)
+    names = (tx.source, tt.source) if t is not None else (f"{x} (X)", f"{x} (T)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MitoolWarning)
+        result = estimate(
+            tx.data,
+            tt.data,
+            estimator=estimator,
+            norm=norm,
+            k=k,
+            scales=_parse_scales(scales),
+            units=units,
+            seed=seed,
+            drop_nan=drop_nan,
+            names=names,
+        )
+    for note in result.warnings:
+        err.print(f"mitool: warning: {note}", markup=False)
+    if as_json:
+        print(json.dumps(result.to_dict(), allow_nan=False))
+    else:
+        Console().print(_table(result, names))
+
+
+def _table(result: MIResult, names: tuple[str, str]) -> Table:
+    table = Table(title=f"I({names[0]}; {names[1]})", show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    ties = result.ties
+    rows = [
+        ("estimate", f"{result.value:.4f} {result.units}"),
+        ("estimator", result.estimator),
+        ("norm", result.norm),
+        ("k", str(result.k)),
+        ("n", str(result.n)),
+        ("d_x, d_t", f"{result.d_x}, {result.d_t}"),
+        ("c*", "-" if result.scale is None else f"{result.scale:g}"),
+        (
+            "ties",
+            f"{ties.duplicate_rows} duplicate rows, {ties.zero_radius} zero radii"
+            + (", jittered" if ties.jittered else ""),
+        ),
+        ("time", f"{result.seconds:.3f} s"),
+    ]
+    if result.dropped_rows:
+        rows.insert(5, ("dropped rows", str(result.dropped_rows)))
+    for field, value in rows:
+        table.add_row(field, value)
+    return table
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """Entry point: run the app, turning every user error into one line and exit status 2."""
+    try:
+        code = app(args=argv, prog_name="mitool", standalone_mode=False)
+        return code if isinstance(code, int) else 0
+    except MitoolError as exc:
+        err.print(f"mitool: error: {exc}", markup=False)
+        return 2
+    except click.UsageError as exc:
+        err.print(f"mitool: error: {exc.format_message()}", markup=False)
+        return 2
+    except click.exceptions.Abort:
+        err.print("mitool: aborted", markup=False)
+        return 130
+    except MemoryError:
+        err.print("mitool: error: out of memory; try fewer rows", markup=False)
+        return 1
+    except Exception as exc:  # a bug: still one line, unless MITOOL_DEBUG asks for the traceback
+        if os.environ.get("MITOOL_DEBUG"):
+            raise
+        err.print(f"mitool: internal error: {type(exc).__name__}: {exc}", markup=False)
+        return 1
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""Exact neighbour searches shared by the kNN estimators.
+
+Two operations, both exact in floating point so that estimates are bit-reproducible and
+Proposition 2 of paper 000 (KSG(aX; aT) = KSG(X; T)) holds bit for bit:
+
+- :func:`kth_neighbor`: the distance from each point to its k-th nearest neighbour in the
+  joint space, the point itself excluded (scipy's cKDTree, queried in the tree's own order for
+  cache locality, on all cores).
+- :class:`MarginalCounter`: for each point, how many points of one marginal lie within a
+  per-point radius, strictly (``<``) or not (``<=``), the point itself included. Strictness is
+  ``np.nextafter(r, -inf)`` with ``<=``: no absolute epsilon, so the count does not depend on the
+  data's scale. In 1-D the counts come from one sort and binary searches whose boundaries are
+  re-checked with the same subtraction the tree uses, so they equal the tree's counts exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+from sklearn.neighbors import KDTree
+
+#: Minkowski p of each metric name, as scipy's cKDTree takes it.
+P_OF_METRIC = {"chebyshev": np.inf, "euclidean": 2.0}
+
+
+def kth_neighbor(
+    z: np.ndarray, k: int, metric: str = "chebyshev", *, return_index: bool = False
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Distance to the k-th nearest neighbour of every row of ``z``, itself excluded.
+
+    Returns ``(eps, idx)``: ``eps`` has shape (n,); ``idx`` (only with ``return_index``) has
+    shape (n, k) and holds the k nearest neighbours, nearest first.
+    """
+    tree = cKDTree(z, balanced_tree=False, compact_nodes=False)
+    order = tree.indices
+    ks = list(range(2, k + 2)) if return_index else [k + 1]
+    dist, idx = tree.query(z[order], k=ks, p=P_OF_METRIC[metric], workers=-1)
+    eps = np.empty(len(z))
+    eps[order] = dist[:, -1]
+    if not return_index:
+        return eps, None
+    neighbors = np.empty((len(z), k), dtype=np.intp)
+    neighbors[order] = idx
+    return eps, neighbors
+
+
+@dataclass(frozen=True)
+class MarginalCounter:
+    """Counts neighbours within a radius in one marginal (rows of ``points``), self included.
+
+    Build once per marginal and reuse for every radius vector; :meth:`scaled` gives the counter
+    of ``c * points`` without rebuilding what does not change (the sort order in 1-D).
+    """
+
+    points: np.ndarray
+    metric: str
+    _sorted: np.ndarray | None = None
+    _order: np.ndarray | None = None
+    _tree: KDTree | None = None
+
+    @classmethod
+    def build(cls, points: np.ndarray, metric: str = "chebyshev") -> MarginalCounter:
+        if points.shape[1] == 1:
+            line = points[:, 0]
+            order = np.argsort(line, kind="stable")
+            return cls(points, metric, _sorted=line[order], _order=order)
+        return cls(points, metric, _tree=KDTree(points, metric=metric))
+
+    def scaled(self, c: float) -> MarginalCounter:
+        """The counter of ``c * points``; in 1-D, sort(c·t) == c·sort(t) bit for bit (c > 0)."""
+        points = c * self.points
+        if self._sorted is not None:
+            sorted_scaled = c * self._sorted
+            return MarginalCounter(points, self.metric, _sorted=sorted_scaled, _order=self._order)
+        return MarginalCounter.build(points, self.metric)
+
+    def count(self, radius: np.ndarray, *, strict: bool) -> np.ndarray:
+        """Per point i, #{j : dist(p_j, p_i) < radius_i} (``strict``) or ``<=``, j = i included."""
+        r = np.nextafter(radius, -np.inf) if strict else radius  # "< r" as "<= the float below r"
+        if self._sorted is not None:
+            return _count_sorted(self._sorted, self.points[:, 0], r)
+        return self._tree.query_radius(self.points, r, count_only=True).astype(np.int64)
+
+
+def _count_sorted(s: np.ndarray, x: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """#{j : |s_j − x_i| <= r_i} for sorted ``s``, with the boundary decided by the subtraction.
+
+    ``searchsorted(x ± r)`` rounds differently from ``|s_j − x_i|``, so each end of the interval
+    is moved until the predicate itself holds inside and fails outside. The predicate is
+    monotone on each side of x_i (rounding is monotone), so the walk stops after a step or two.
+    """
+    n = len(s)
+    lo = np.searchsorted(s, x - r, side="left")
+    hi = np.searchsorted(s, x + r, side="right")
+    lo = _walk(s, x, r, lo, step=-1, n=n)
+    hi = _walk(s, x, r, hi, step=+1, n=n)
+    return np.maximum(hi - lo, 0).astype(np.int64)  # a negative radius holds no point
+
+
+def _walk(
+    s: np.ndarray, x: np.ndarray, r: np.ndarray, edge: np.ndarray, *, step: int, n: int
+) -> np.ndarray:
+    """Move the left (step −1) or right (step +1) edge of each interval to its exact place."""
+
+    def inside(j: np.ndarray, i: np.ndarray) -> np.ndarray:
+        return np.abs(s[j] - x[i]) <= r[i]
+
+    # Grow: the element just outside the edge satisfies the predicate.
+    while True:
+        probe = edge - 1 if step < 0 else edge
+        ok = (probe >= 0) & (probe < n)
+        idx = np.flatnonzero(ok)
+        grow = idx[inside(probe[idx], idx)]
+        if grow.size == 0:
+            break
+        edge[grow] += step
+    # Shrink: the element just inside the edge fails the predicate (on its far side of x).
+    while True:
+        probe = edge if step < 0 else edge - 1
+        ok = (probe >= 0) & (probe < n)
+        idx = np.flatnonzero(ok)
+        far = (s[probe[idx]] <= x[idx]) if step < 0 else (s[probe[idx]] >= x[idx])
+        idx = idx[far]
+        shrink = idx[~inside(probe[idx], idx)]
+        if shrink.size == 0:
+            break
+        edge[shrink] -= step
+    return edge

@@ -1,0 +1,83 @@
+"""Normalizations of a variable before estimation (paper 000, Section 4.1, Definitions 1-3).
+
+Every function takes one validated 2-D float array (rows are samples) and returns a new array.
+All of them centre first (paper-000 digest, section 7.4: harmless for kNN estimators, which are
+translation-invariant) and then divide by a spread computed exactly as the definitions say,
+with population moments (ddof = 0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from mitool.errors import InputError
+
+#: Norms that divide the whole variable by one scalar; the kNN family maximises over c·T with them.
+GLOBAL_NORMS = ("global", "global-linf", "global-corrected")
+NORMS = ("none", "local", "global", "global-linf", "global-corrected")
+
+
+def constant_columns(a: np.ndarray) -> np.ndarray:
+    """Indices of the columns of ``a`` whose values are all equal."""
+    return np.flatnonzero(np.all(a == a[:1], axis=0))
+
+
+def none(a: np.ndarray, name: str = "X") -> np.ndarray:
+    """The raw variable, unchanged (the paper's plain KSG and MINE)."""
+    return a
+
+
+def local(a: np.ndarray, name: str = "X") -> np.ndarray:
+    """Definition 1: each dimension divided by its own standard deviation, X_σ.
+
+    A constant column carries no information and contributes nothing to any distance, so it is
+    left at zero rather than divided by zero; the caller warns about it. A variable whose every
+    column is constant is an error.
+    """
+    centred = a - a.mean(axis=0)
+    sd = np.sqrt(np.mean(centred**2, axis=0))
+    if not np.any(sd > 0):
+        raise InputError(name, "has zero spread; the 'local' norm divides by it")
+    sd[sd == 0] = 1.0
+    return centred / sd
+
+
+def global_l2(a: np.ndarray, name: str = "X") -> np.ndarray:
+    """Definition 2: X_Σ = X / sqrt(E_S ||X − E_S X||_2²), one scalar for the whole variable."""
+    centred = a - a.mean(axis=0)
+    spread = np.sqrt(np.mean(np.sum(centred**2, axis=1)))
+    return _divide(centred, spread, name, "global")
+
+
+def global_linf(a: np.ndarray, name: str = "X") -> np.ndarray:
+    """Definition 3: X_Σ∞ = X / E_S ||X − E_S X||_∞ (the plain mean, not the RMS, of the norms)."""
+    centred = a - a.mean(axis=0)
+    spread = np.mean(np.max(np.abs(centred), axis=1))
+    return _divide(centred, spread, name, "global-linf")
+
+
+def global_corrected(a: np.ndarray, name: str = "X") -> np.ndarray:
+    """Table 1, MINE-Global-Corrected: √d · X_Σ, so that the mean energy per dimension is 1."""
+    return np.sqrt(a.shape[1]) * global_l2(a, name)
+
+
+def _divide(centred: np.ndarray, spread: float, name: str, norm: str) -> np.ndarray:
+    if not spread > 0:
+        raise InputError(name, f"has zero spread; the '{norm}' norm divides by it")
+    return centred / spread
+
+
+NORMALIZERS: dict[str, Callable[[np.ndarray, str], np.ndarray]] = {
+    "none": none,
+    "local": local,
+    "global": global_l2,
+    "global-linf": global_linf,
+    "global-corrected": global_corrected,
+}
+
+
+def normalize(a: np.ndarray, norm: str, name: str = "X") -> np.ndarray:
+    """Apply the named normalization (one of :data:`NORMS`) to the variable ``a``."""
+    return NORMALIZERS[norm](a, name)

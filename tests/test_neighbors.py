@@ -1,0 +1,120 @@
+"""Neighbour counts of every path against an O(n²) brute-force reference written here."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.special import digamma
+
+from mitool.estimators.bi_ksg import bi_ksg, log_unit_ball_volume
+from mitool.estimators.ksg import ksg1, ksg2
+from mitool.neighbors import MarginalCounter, kth_neighbor
+
+
+def _dist(a: np.ndarray, metric: str) -> np.ndarray:
+    diff = np.abs(a[:, None, :] - a[None, :, :])
+    return diff.max(axis=2) if metric == "chebyshev" else np.sqrt((diff**2).sum(axis=2))
+
+
+def brute_ksg(x, t, k, algorithm):
+    """Kraskov et al. (2004) algorithms 1 and 2, and BI-KSG, by explicit pairwise distances."""
+    n = len(x)
+    metric = "euclidean" if algorithm == "bi" else "chebyshev"
+    dx, dt = _dist(x, metric), _dist(t, metric)
+    dz = np.maximum(dx, dt) if metric == "chebyshev" else _dist(np.hstack([x, t]), metric)
+    np.fill_diagonal(dz, np.inf)
+    nbrs = np.argsort(dz, axis=1, kind="stable")[:, :k]
+    eps = np.take_along_axis(dz, nbrs[:, -1:], axis=1)[:, 0]
+    np.fill_diagonal(dx, np.inf)
+    np.fill_diagonal(dt, np.inf)
+    if algorithm == 1:
+        nx = (dx < eps[:, None]).sum(axis=1)
+        nt = (dt < eps[:, None]).sum(axis=1)
+        value = digamma(k) + digamma(n) - np.mean(digamma(nx + 1) + digamma(nt + 1))
+    elif algorithm == 2:
+        ex = np.take_along_axis(dx, nbrs, axis=1).max(axis=1)
+        et = np.take_along_axis(dt, nbrs, axis=1).max(axis=1)
+        nx = (dx <= ex[:, None]).sum(axis=1)
+        nt = (dt <= et[:, None]).sum(axis=1)
+        value = digamma(k) - 1 / k + digamma(n) - np.mean(digamma(nx) + digamma(nt))
+    else:
+        nx = (dx <= eps[:, None]).sum(axis=1)
+        nt = (dt <= eps[:, None]).sum(axis=1)
+        d_x, d_t = x.shape[1], t.shape[1]
+        vol = log_unit_ball_volume(d_x) + log_unit_ball_volume(d_t)
+        vol -= log_unit_ball_volume(d_x + d_t)
+        value = digamma(k) + np.log(n) + vol - np.mean(np.log(nx) + np.log(nt))
+    return eps, nx, nt, value
+
+
+def _pair(n, d_x, d_t, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, d_x))
+    t = 0.5 * x[:, :1] + rng.standard_normal((n, d_t))
+    return x, t
+
+
+@pytest.mark.parametrize("metric", ["chebyshev", "euclidean"])
+@pytest.mark.parametrize("k", [1, 3, 7])
+@pytest.mark.parametrize("dims", [(1, 1), (2, 3)])
+def test_kth_neighbor_and_counts_match_brute_force(metric, k, dims):
+    x, t = _pair(300, *dims, seed=k)
+    z = np.hstack([x, t])
+    dz = _dist(z, metric)
+    np.fill_diagonal(dz, np.inf)
+    eps, _ = kth_neighbor(z, k, metric)
+    np.testing.assert_array_equal(eps, np.sort(dz, axis=1)[:, k - 1])
+    for a in (x, t):
+        da = _dist(a, metric)
+        counter = MarginalCounter.build(a, metric)
+        strict = counter.count(eps, strict=True)
+        loose = counter.count(eps, strict=False)
+        np.testing.assert_array_equal(strict, (da < eps[:, None]).sum(axis=1))
+        np.testing.assert_array_equal(loose, (da <= eps[:, None]).sum(axis=1))
+
+
+def test_sorted_counts_exact_at_the_boundary():
+    """Radii equal to an existing distance: the 1-D path must agree with the subtraction."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((500, 1)) * 1e3 + 1e4
+    j = rng.integers(0, 500, 500)
+    radius = np.abs(x[j, 0] - x[:, 0])  # every radius is exactly some pair's distance
+    counter = MarginalCounter.build(x)
+    d = np.abs(x - x.T)
+    np.testing.assert_array_equal(
+        counter.count(radius, strict=True), (d < radius[:, None]).sum(axis=1)
+    )
+    np.testing.assert_array_equal(
+        counter.count(radius, strict=False), (d <= radius[:, None]).sum(axis=1)
+    )
+
+
+def test_scaled_counter_equals_rebuilt():
+    x, _ = _pair(400, 1, 1, seed=5)
+    radius = np.abs(np.random.default_rng(6).standard_normal(400))
+    for c in (0.1, 0.7, 1.3, 2.0):
+        scaled = MarginalCounter.build(x).scaled(c)
+        rebuilt = MarginalCounter.build(c * x)
+        np.testing.assert_array_equal(
+            scaled.count(radius, strict=True), rebuilt.count(radius, strict=True)
+        )
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "fn"), [(1, ksg1), (2, ksg2), ("bi", bi_ksg)], ids=["ksg", "ksg2", "bi-ksg"]
+)
+@pytest.mark.parametrize("k", [1, 3, 5])
+@pytest.mark.parametrize("dims", [(1, 1), (1, 3), (3, 2)])
+def test_estimators_equal_brute_force(algorithm, fn, k, dims):
+    x, t = _pair(250, *dims, seed=10 + k)
+    expected = brute_ksg(x, t, k, algorithm)[3]
+    assert fn(x, t, (1.0,), k).values[0] == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize(("algorithm", "fn"), [(1, ksg1), (2, ksg2), ("bi", bi_ksg)])
+def test_curve_equals_estimates_at_each_scale(algorithm, fn):
+    x, t = _pair(200, 2, 1, seed=4)
+    scales = (0.1, 0.5, 1.0, 1.7)
+    curve = fn(x, t, scales, 3, exhaustive=True).values
+    for c, value in zip(scales, curve, strict=True):
+        assert value == pytest.approx(brute_ksg(x, c * t, 3, algorithm)[3], abs=1e-12)
