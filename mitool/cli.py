@@ -8,10 +8,10 @@ import sys
 import warnings
 from typing import Optional
 
-import click
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.exceptions import TyperException
 
 from mitool import __version__
 from mitool.api import DEFAULT_SCALES, MitoolWarning, estimate
@@ -25,7 +25,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Scale-invariant mutual information estimation from files.",
 )
-err = Console(stderr=True, highlight=False)
+
+
+def _say(message: str) -> None:
+    """One unwrapped line on stderr (errors and warnings)."""
+    print(message, file=sys.stderr)
 
 
 def _version(value: bool) -> None:
@@ -104,7 +108,7 @@ def estimate_cmd(
             names=names,
         )
     for note in result.warnings:
-        err.print(f"mitool: warning: {note}", markup=False)
+        _say(f"mitool: warning: {note}")
     if as_json:
         print(json.dumps(result.to_dict(), allow_nan=False))
     else:
@@ -144,21 +148,21 @@ def main(argv: Optional[list[str]] = None) -> int:
         code = app(args=argv, prog_name="mitool", standalone_mode=False)
         return code if isinstance(code, int) else 0
     except MitoolError as exc:
-        err.print(f"mitool: error: {exc}", markup=False)
+        _say(f"mitool: error: {exc}")
         return 2
-    except click.UsageError as exc:
-        err.print(f"mitool: error: {exc.format_message()}", markup=False)
+    except TyperException as exc:  # a usage error: unknown option, bad value, missing argument
+        _say(f"mitool: error: {exc.format_message()}")
         return 2
-    except click.exceptions.Abort:
-        err.print("mitool: aborted", markup=False)
+    except typer.Abort:
+        _say("mitool: aborted")
         return 130
     except MemoryError:
-        err.print("mitool: error: out of memory; try fewer rows", markup=False)
+        _say("mitool: error: out of memory; try fewer rows")
         return 1
     except Exception as exc:  # a bug: still one line, unless MITOOL_DEBUG asks for the traceback
         if os.environ.get("MITOOL_DEBUG"):
             raise
-        err.print(f"mitool: internal error: {type(exc).__name__}: {exc}", markup=False)
+        _say(f"mitool: internal error: {type(exc).__name__}: {exc}")
         return 1
 
 

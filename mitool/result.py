@@ -63,7 +63,7 @@ class MIResult:
             "d_x": self.d_x,
             "d_t": self.d_t,
             "scale": self.scale,
-            "curve": None if self.curve is None else [{"c": c, "value": v} for c, v in self.curve],
+            "curve": None if self.curve is None else [p._asdict() for p in self.curve],
             "ties": self.ties.to_dict(),
             "dropped_rows": self.dropped_rows,
             "seconds": self.seconds,
