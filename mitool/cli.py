@@ -92,7 +92,7 @@ def estimate_cmd(
 ) -> None:
     """Estimate the mutual information I(X; T) between two arrays read from files."""
     tx, tt = load_pair(x, t, x_cols=_split(x_cols), t_cols=_split(t_cols), fmt=fmt)
-    names = (tx.source, tt.source) if t is not None else (f"{x} (X)", f"{x} (T)")
+    names = (tx.source, tt.source) if t is not None else (f"{tx.source} (X)", f"{tx.source} (T)")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MitoolWarning)
         result = estimate(
