@@ -17,7 +17,7 @@ from mitool.estimators import get_estimator
 from mitool.estimators.knn import Curve
 from mitool.normalize import GLOBAL_NORMS, constant_columns, normalize
 from mitool.result import UNITS, CurvePoint, MIResult, convert
-from mitool.ties import break_ties
+from mitool.ties import break_ties, tie_stats
 from mitool.validate import check_pair
 
 #: The paper's grid of rescalings c of T for the global norms: 0.1, 0.2, ..., 2.0 (Remark 2).
@@ -78,7 +78,7 @@ def estimate(
     notes = _notes_on_columns(x, t, names, dropped)
     if any(a.shape[1] == len(constant_columns(a)) for a in (x, t)) and norm == "none":
         curve = Curve.exact(grid, np.zeros(len(grid)))  # a constant shares no information
-        ties = break_ties(x[:1], t[:1], k, seed)[2]
+        ties = tie_stats(x, t, k)  # reported, but nothing to break: the answer is 0
     else:
         xn, tn = normalize(x, norm, names[0]), normalize(t, norm, names[1])
         xn, tn, ties = break_ties(xn, tn, k, seed)
