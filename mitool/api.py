@@ -1,14 +1,17 @@
 """The Python API: ``estimate(x, t)``. The command line is a thin layer over it.
 
 The data path is one straight line: validate → normalise → break ties → estimate (at every c
-of the grid, for a kNN estimator under a global norm) → report.
+of the grid, for a kNN estimator under a global norm) → resample (interval, permutation test:
+each replicate repeats normalise → break ties → estimate on its own rows) → report.
 """
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
 
@@ -16,8 +19,18 @@ from mitool.errors import MitoolError
 from mitool.estimators import get_estimator
 from mitool.estimators.knn import Curve
 from mitool.normalize import GLOBAL_NORMS, constant_columns, normalize
+from mitool.resample import (
+    CI_METHODS,
+    Interval,
+    NullTest,
+    bootstrap_interval,
+    permutation_test,
+    resolve_jobs,
+    subsample_interval,
+    subsample_size,
+)
 from mitool.result import UNITS, CurvePoint, MIResult, convert
-from mitool.ties import break_ties, tie_stats
+from mitool.ties import TieStats, break_ties, tie_stats
 from mitool.validate import check_pair
 
 #: The paper's grid of rescalings c of T for the global norms: 0.1, 0.2, ..., 2.0 (Remark 2).
@@ -40,6 +53,13 @@ def estimate(
     seed: int = 0,
     drop_nan: bool = False,
     full_curve: bool = False,
+    ci: float = 0.95,
+    resamples: int = 100,
+    ci_method: str = "subsample",
+    subsample: int | None = None,
+    permutations: int = 0,
+    jobs: int | None = None,
+    progress: bool = False,
     names: tuple[str, str] = ("X", "T"),
 ) -> MIResult:
     """Estimate the mutual information I(X; T) between two samples.
@@ -53,10 +73,20 @@ def estimate(
     k : number of neighbours.
     scales : the grid of c for the global norms, where the estimate is max_c Î(X; c·T).
     units : ``nats`` or ``bits``.
-    seed : seeds every random step (here, the jitter that breaks ties).
+    seed : seeds every random step (the jitter that breaks ties, the resampling, permutations).
     drop_nan : drop rows holding NaN or inf instead of raising.
     full_curve : compute Î(X; c·T) at every c, even those provably below the maximum (the
         maximum and c* are the same either way; skipped values are reported as upper bounds).
+    ci : level of the confidence interval.
+    resamples : number of replicate estimates behind the interval (0: no interval).
+    ci_method : ``subsample`` (disjoint subsamples without replacement, valid for kNN
+        estimators) or ``bootstrap`` (with replacement; biased for kNN estimators). See
+        :mod:`mitool.resample`.
+    subsample : rows of each subsample (default n // 2).
+    permutations : number of shuffles of T for a permutation test of independence (0: none).
+    jobs : worker processes for the replicates (None: all cores). The output does not depend
+        on it.
+    progress : draw a progress bar on stderr while the replicates run.
     names : how to call X and T in messages (file names on the command line).
 
     Returns
@@ -73,16 +103,16 @@ def estimate(
     if units not in UNITS:
         raise MitoolError(f"unknown units '{units}'; choose one of: {', '.join(UNITS)}")
     grid = _check_scales(scales) if spec.sweeps_scale and norm in GLOBAL_NORMS else (1.0,)
+    _check_resampling(ci, resamples, ci_method, permutations)
+    resolve_jobs(jobs)
 
     x, t, dropped = check_pair(x, t, k=k, names=names, drop_nan=drop_nan)
+    m = subsample_size(len(x), subsample, k + 2) if resamples and ci_method == "subsample" else 0
     notes = _notes_on_columns(x, t, names, dropped)
-    if any(a.shape[1] == len(constant_columns(a)) for a in (x, t)) and norm == "none":
-        curve = Curve.exact(grid, np.zeros(len(grid)))  # a constant shares no information
-        ties = tie_stats(x, t, k)  # reported, but nothing to break: the answer is 0
-    else:
-        xn, tn = normalize(x, norm, names[0]), normalize(t, norm, names[1])
-        xn, tn, ties = break_ties(xn, tn, k, seed)
-        curve = spec.curve(xn, tn, grid, k, exhaustive=full_curve)
+    curve, ties = point_curve(
+        x, t, estimator=estimator, norm=norm, k=k, grid=grid, seed=seed, exhaustive=full_curve,
+        names=names,
+    )
     if ties.jittered:
         notes.append(
             f"{ties.duplicate_rows} duplicate row(s) ({ties.zero_radius} with a zero k-th "
@@ -91,10 +121,33 @@ def estimate(
         )
 
     best = curve.best
+    value = float(curve.values[best])
+    point = partial(point_value, estimator=estimator, norm=norm, k=k, grid=grid)
+    ci_seed, null_seed = np.random.SeedSequence(seed).spawn(2)
+    interval = None
+    if resamples and ci_method == "subsample":
+        interval = subsample_interval(
+            point, x, t, value, resamples=resamples, level=ci, size=m, seed=ci_seed, jobs=jobs,
+            progress=progress,
+        )
+    elif resamples:
+        interval = bootstrap_interval(
+            point, x, t, value, resamples=resamples, level=ci, seed=ci_seed, jobs=jobs,
+            progress=progress,
+        )
+    null = None
+    if permutations:
+        null = permutation_test(
+            point, x, t, value, permutations=permutations, seed=null_seed, jobs=jobs,
+            progress=progress,
+        )
+    notes += _notes_on_resampling(interval, null, resamples, permutations, value)
+
     for note in notes:
         warnings.warn(note, MitoolWarning, stacklevel=2)
+    factor = convert(1.0, units)
     return MIResult(
-        value=convert(float(curve.values[best]), units),
+        value=convert(value, units),
         units=units,
         estimator=estimator,
         norm=norm,
@@ -109,7 +162,88 @@ def estimate(
         seed=seed,
         dropped_rows=dropped,
         warnings=notes,
+        interval=None if interval is None else interval.scaled(factor),
+        null=None if null is None else null.scaled(factor),
     )
+
+
+def point_curve(
+    x: np.ndarray,
+    t: np.ndarray,
+    *,
+    estimator: str,
+    norm: str,
+    k: int,
+    grid: tuple[float, ...],
+    seed: int,
+    exhaustive: bool = False,
+    names: tuple[str, str] = ("X", "T"),
+) -> tuple[Curve, TieStats]:
+    """The estimator on validated rows: normalise → break ties → Î(X; c·T) for c in ``grid``."""
+    if norm == "none" and any(a.shape[1] == len(constant_columns(a)) for a in (x, t)):
+        # A constant shares no information; its ties are reported, but there is nothing to break.
+        return Curve.exact(grid, np.zeros(len(grid))), tie_stats(x, t, k)
+    xn, tn = normalize(x, norm, names[0]), normalize(t, norm, names[1])
+    xn, tn, ties = break_ties(xn, tn, k, seed)
+    return get_estimator(estimator).curve(xn, tn, grid, k, exhaustive=exhaustive), ties
+
+
+def point_value(
+    x: np.ndarray,
+    t: np.ndarray,
+    seed: int,
+    *,
+    estimator: str,
+    norm: str,
+    k: int,
+    grid: tuple[float, ...],
+) -> float:
+    """The estimate in nats (the maximum over the grid): what every replicate recomputes."""
+    curve, _ = point_curve(x, t, estimator=estimator, norm=norm, k=k, grid=grid, seed=seed)
+    return float(curve.values[curve.best])
+
+
+def _check_resampling(ci: float, resamples: int, ci_method: str, permutations: int) -> None:
+    if not 0 < ci < 1:
+        raise MitoolError(f"the confidence level must lie strictly between 0 and 1, got {ci}")
+    if resamples < 0 or resamples == 1:
+        raise MitoolError(f"resamples must be 0 (no interval) or at least 2, got {resamples}")
+    if ci_method not in CI_METHODS:
+        raise MitoolError(
+            f"unknown interval method '{ci_method}'; choose one of: {', '.join(CI_METHODS)}"
+        )
+    if permutations < 0:
+        raise MitoolError(f"permutations must be 0 (no test) or more, got {permutations}")
+
+
+def _notes_on_resampling(
+    interval: Interval | None,
+    null: NullTest | None,
+    resamples: int,
+    permutations: int,
+    value: float,
+) -> list[str]:
+    notes = []
+    if resamples and interval is None:
+        notes.append("no interval: fewer than two replicates could be estimated")
+    elif interval is not None and interval.failed:
+        notes.append(f"{interval.failed} of {resamples} replicates could not be estimated")
+    if permutations and null is None:
+        notes.append("no permutation test: fewer than two permutations could be estimated")
+    elif null is not None and null.failed:
+        notes.append(f"{null.failed} of {permutations} permutations could not be estimated")
+    if (
+        interval is not None
+        and interval.method == "bootstrap"
+        and abs(interval.replicate_mean - value) > max(interval.sd, 1e-12)
+        and math.isfinite(interval.replicate_mean)
+    ):
+        notes.append(
+            f"bootstrap replicates average {interval.replicate_mean:.4f} nats against the "
+            f"estimate {value:.4f}: rows drawn with replacement repeat, which biases kNN "
+            "estimators; prefer --ci-method subsample"
+        )
+    return notes
 
 
 def _report_curve(curve: Curve, units: str) -> list[CurvePoint]:

@@ -17,6 +17,7 @@ from mitool import __version__
 from mitool.api import DEFAULT_SCALES, MitoolWarning, estimate
 from mitool.errors import MitoolError
 from mitool.io import load_pair
+from mitool.progress import stderr_is_terminal
 from mitool.result import MIResult
 
 app = typer.Typer(
@@ -84,7 +85,27 @@ def estimate_cmd(
         None, "--scales", help="Grid of c for the global norms [default: 0.1,0.2,...,2.0]."
     ),
     units: str = typer.Option("nats", "--units", help="nats or bits."),
-    seed: int = typer.Option(0, "--seed", help="Seed of every random step (tie jitter)."),
+    seed: int = typer.Option(
+        0, "--seed", help="Seed of every random step (tie jitter, resampling, permutations)."
+    ),
+    ci: float = typer.Option(0.95, "--ci", help="Level of the confidence interval."),
+    resamples: int = typer.Option(
+        100, "--resamples", "-B", help="Replicate estimates behind the interval (0: none)."
+    ),
+    ci_method: str = typer.Option(
+        "subsample",
+        "--ci-method",
+        help="subsample (without replacement; valid for kNN) or bootstrap (with replacement).",
+    ),
+    subsample: Optional[int] = typer.Option(
+        None, "--subsample-size", help="Rows of each subsample [default: n/2]."
+    ),
+    permutations: int = typer.Option(
+        0, "--permutations", "-P", help="Shuffles of T for a test of independence (0: none)."
+    ),
+    jobs: Optional[int] = typer.Option(
+        None, "--jobs", "-j", help="Worker processes for replicates [default: all cores]."
+    ),
     drop_nan: bool = typer.Option(
         False, "--drop-nan", help="Drop rows holding NaN or inf (and say how many)."
     ),
@@ -105,6 +126,13 @@ def estimate_cmd(
             units=units,
             seed=seed,
             drop_nan=drop_nan,
+            ci=ci,
+            resamples=resamples,
+            ci_method=ci_method,
+            subsample=subsample,
+            permutations=permutations,
+            jobs=jobs,
+            progress=stderr_is_terminal() and not as_json,
             names=names,
         )
     for note in result.warnings:
@@ -122,6 +150,7 @@ def _table(result: MIResult, names: tuple[str, str]) -> Table:
     ties = result.ties
     rows = [
         ("estimate", f"{result.value:.4f} {result.units}"),
+        *_uncertainty_rows(result),
         ("estimator", result.estimator),
         ("norm", result.norm),
         ("k", str(result.k)),
@@ -140,6 +169,26 @@ def _table(result: MIResult, names: tuple[str, str]) -> Table:
     for field, value in rows:
         table.add_row(field, value)
     return table
+
+
+def _uncertainty_rows(result: MIResult) -> list[tuple[str, str]]:
+    rows = []
+    ci = result.interval
+    if ci is not None:
+        how = (
+            f"{ci.resamples} disjoint subsamples of {ci.subsample_size} rows"
+            if ci.method == "subsample"
+            else f"{ci.resamples} bootstrap resamples, with replacement"
+        )
+        rows.append((f"{ci.level:.0%} CI", f"[{ci.low:.4f}, {ci.high:.4f}] ({how})"))
+    null = result.null
+    if null is not None:
+        rows += [
+            ("p-value", f"{null.p_value:.4g} ({null.permutations} permutations of T)"),
+            ("null mean ± sd", f"{null.null_mean:.4f} ± {null.null_sd:.4f}"),
+            ("corrected", f"{null.corrected:.4f} (estimate − null mean)"),
+        ]
+    return rows
 
 
 def main(argv: Optional[list[str]] = None) -> int:

@@ -24,6 +24,16 @@ from sklearn.neighbors import KDTree
 #: Minkowski p of each metric name, as scipy's cKDTree takes it.
 P_OF_METRIC = {"chebyshev": np.inf, "euclidean": 2.0}
 
+#: Threads of one neighbour query (-1: all cores). Replicates running in parallel processes set
+#: it to their share of the cores, so that the machine is not oversubscribed.
+_WORKERS = -1
+
+
+def set_threads(workers: int) -> None:
+    """Use ``workers`` threads per neighbour query in this process (-1: all cores)."""
+    global _WORKERS
+    _WORKERS = workers
+
 
 def kth_neighbor(
     z: np.ndarray, k: int, metric: str = "chebyshev", *, return_index: bool = False
@@ -36,7 +46,7 @@ def kth_neighbor(
     tree = cKDTree(z, balanced_tree=False, compact_nodes=False)
     order = tree.indices
     ks = list(range(2, k + 2)) if return_index else [k + 1]
-    dist, idx = tree.query(z[order], k=ks, p=P_OF_METRIC[metric], workers=-1)
+    dist, idx = tree.query(z[order], k=ks, p=P_OF_METRIC[metric], workers=_WORKERS)
     eps = np.empty(len(z))
     eps[order] = dist[:, -1]
     if not return_index:

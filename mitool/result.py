@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from mitool.resample import Interval, NullTest
 from mitool.ties import TieStats
 
 UNITS = ("nats", "bits")
@@ -30,7 +31,9 @@ class MIResult:
     """One mutual-information estimate (``value`` is in ``units``).
 
     ``scale`` is the chosen c (argmax of the per-c ``curve``) under a global norm with a kNN
-    estimator, and None otherwise. Later features (intervals, p-values) add fields here.
+    estimator, and None otherwise. ``interval`` (a confidence interval) and ``null`` (a
+    permutation test of independence) are None when not asked for; their numbers are also
+    properties of the result (``ci_low``, ``ci_high``, ``p_value``, ...).
     """
 
     value: float
@@ -48,13 +51,47 @@ class MIResult:
     seed: int
     dropped_rows: int = 0
     warnings: list[str] = field(default_factory=list)
+    interval: Interval | None = None
+    null: NullTest | None = None
+
+    @property
+    def ci_low(self) -> float | None:
+        return None if self.interval is None else self.interval.low
+
+    @property
+    def ci_high(self) -> float | None:
+        return None if self.interval is None else self.interval.high
+
+    @property
+    def p_value(self) -> float | None:
+        return None if self.null is None else self.null.p_value
+
+    @property
+    def corrected(self) -> float | None:
+        """The estimate minus the mean of its permutation null (a bias-corrected estimate)."""
+        return None if self.null is None else self.null.corrected
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: every field, the curve as a list of {c, value} objects."""
+        """A JSON-ready dict: every field, the curve as a list of {c, value} objects, and the
+        interval and permutation test flattened (null where not computed)."""
         from mitool import __version__
 
+        ci, null = self.interval, self.null
         return {
             "value": self.value,
+            "ci_low": None if ci is None else ci.low,
+            "ci_high": None if ci is None else ci.high,
+            "ci_level": None if ci is None else ci.level,
+            "ci_method": None if ci is None else ci.method,
+            "resamples": 0 if ci is None else ci.resamples,
+            "subsample_size": None if ci is None else ci.subsample_size,
+            "sd": None if ci is None else ci.sd,
+            "replicate_mean": None if ci is None else ci.replicate_mean,
+            "p_value": None if null is None else null.p_value,
+            "null_mean": None if null is None else null.null_mean,
+            "null_sd": None if null is None else null.null_sd,
+            "corrected": None if null is None else null.corrected,
+            "permutations": 0 if null is None else null.permutations,
             "units": self.units,
             "estimator": self.estimator,
             "norm": self.norm,
