@@ -78,7 +78,8 @@ def one_null(seed: int, n: int, permutations: int) -> float:
 
 def null(datasets: int, n: int, permutations: int) -> dict:
     started = time.perf_counter()
-    p = np.array(Parallel(n_jobs=-1)(delayed(one_null)(s, n, permutations) for s in range(datasets)))
+    jobs = (delayed(one_null)(s, n, permutations) for s in range(datasets))
+    p = np.array(Parallel(n_jobs=-1)(jobs))
     return {
         "datasets": datasets,
         "n": n,
