@@ -17,7 +17,9 @@ from mitool.cli import main
 
 JSON_FIELDS = {
     "value", "units", "estimator", "norm", "k", "n", "d_x", "d_t", "scale", "curve", "ties",
-    "seconds", "seed", "version", "warnings", "dropped_rows",
+    "seconds", "seed", "version", "warnings", "dropped_rows", "ci_low", "ci_high", "ci_level",
+    "ci_method", "resamples", "subsample_size", "sd", "replicate_mean", "p_value", "null_mean",
+    "null_sd", "corrected", "permutations",
 }  # fmt: skip
 
 
@@ -82,6 +84,29 @@ def test_every_format_gives_the_same_estimate(files, capsys, spec):
     code, out, err = run(["estimate", *[s.format(d=d) for s in spec], "--json"], capsys)
     assert code == 0, err
     assert json.loads(out)["value"] == json.loads(reference)["value"]
+
+
+def test_interval_and_permutation_test(files, capsys):
+    d, _, _ = files
+    argv = ["estimate", d / "x.npy", d / "t.npy", "-B", "10", "-P", "9", "--ci", "0.9"]
+    code, out, err = run(argv, capsys)
+    assert code == 0 and err == ""
+    for words in ("90% CI", "10 disjoint subsamples of 300 rows", "p-value", "0.1 (9 permutations"):
+        assert words in out
+    code, out, _ = run([*argv, "--json", "--jobs", "1"], capsys)
+    payload = json.loads(out)
+    assert payload["ci_low"] < payload["value"] < payload["ci_high"]
+    how = (payload["ci_level"], payload["ci_method"], payload["resamples"])
+    assert how == (0.9, "subsample", 10)
+    assert payload["p_value"] == 0.1 and payload["permutations"] == 9
+    assert payload["corrected"] == pytest.approx(payload["value"] - payload["null_mean"])
+    _, again, _ = run([*argv, "--json", "--jobs", "2"], capsys)
+    same = json.loads(again)
+    assert {k: v for k, v in same.items() if k != "seconds"} == {
+        k: v for k, v in payload.items() if k != "seconds"
+    }
+    code, out, err = run([*argv, "--json", "--ci-method", "bootstrap"], capsys)
+    assert json.loads(out)["ci_method"] == "bootstrap" and "prefer --ci-method subsample" in err
 
 
 def test_options_reach_the_estimator(files, capsys):
@@ -165,6 +190,12 @@ BAD_INPUTS = {
     "unknown norm": (["{d}/good.npy", "{d}/good.npy", "--norm", "weird"], "weird"),
     "bad k": (["{d}/good.npy", "{d}/good.npy", "-k", "three"], "--neighbors"),
     "bad scales": (["{d}/good.npy", "{d}/good.npy", "--scales", "a,b"], "scales"),
+    "bad level": (["{d}/good.npy", "{d}/good.npy", "--ci", "95"], "confidence level"),
+    "one resample": (["{d}/good.npy", "{d}/good.npy", "-B", "1"], "resamples"),
+    "ci method": (["{d}/good.npy", "{d}/good.npy", "--ci-method", "jack"], "jack"),
+    "subsample size": (["{d}/good.npy", "{d}/good.npy", "--subsample-size", "40"], "n/2 = 25"),
+    "zero jobs": (["{d}/good.npy", "{d}/good.npy", "--jobs", "0"], "--jobs"),
+    "negative permutations": (["{d}/good.npy", "{d}/good.npy", "-P", "-5"], "permutations"),
 }
 
 

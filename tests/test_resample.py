@@ -1,0 +1,233 @@
+"""Intervals and permutation tests (mitool.resample) through the API and on known statistics."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from functools import partial
+
+import numpy as np
+import pytest
+from conftest import correlated_gaussians
+from scipy import stats
+
+import mitool
+from mitool import MitoolError, MitoolWarning
+from mitool.resample import permutation_test, subsample_interval
+
+
+def mean_of_x(x: np.ndarray, t: np.ndarray, seed: int) -> float:
+    """A statistic with a known sampling sd (σ/√n), to check the resampling arithmetic."""
+    return float(x[:, 0].mean())
+
+
+# --- the resampling arithmetic on a statistic with a known answer ------------------------------
+
+
+def test_subsample_sd_of_a_mean_is_sigma_over_root_n():
+    # sd of the mean of n = 4000 draws with sigma = 3 is 3 / sqrt(4000) = 0.0474. The estimate of
+    # that sd from B = 400 half-samples has a relative sd of about 1 / sqrt(2 · 200) = 5%, so
+    # 15% is three of those: a wrong rescaling (sqrt(m/n) missing, or the plain variance over
+    # overlapping subsamples, which is a factor sqrt(2) too small here) fails by 30-40%.
+    rng = np.random.default_rng(0)
+    x = 3.0 * rng.standard_normal((4000, 1))
+    interval = subsample_interval(
+        mean_of_x, x, x, float(x.mean()), resamples=400, level=0.95, size=2000,
+        seed=np.random.SeedSequence(1), jobs=1,
+    )
+    assert interval.sd == pytest.approx(3 / math.sqrt(4000), rel=0.15)
+    assert interval.high - interval.low == pytest.approx(2 * 1.959964 * interval.sd)
+    assert interval.resamples == 400 and interval.failed == 0
+
+
+def test_subsample_size_other_than_half_uses_more_blocks_per_split():
+    # m = n/4: four disjoint blocks per shuffle; the same sd (10% as above with B = 800 → 600 dof).
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((4000, 1))
+    interval = subsample_interval(
+        mean_of_x, x, x, float(x.mean()), resamples=800, level=0.9, size=1000,
+        seed=np.random.SeedSequence(2), jobs=1,
+    )
+    assert interval.sd == pytest.approx(1 / math.sqrt(4000), rel=0.12)
+    assert interval.subsample_size == 1000
+
+
+def test_permutation_p_value_formula():
+    # Strong dependence: no shuffle reaches the observed value, so p = 1 / (1 + P) exactly.
+    x, t, _ = correlated_gaussians(500, 1, 0.9, seed=0)
+    point = partial(mitool.api.point_value, estimator="ksg", norm="none", k=3, grid=(1.0,))
+    observed = point(x, t, 0)
+    test = permutation_test(
+        point, x, t, observed, permutations=19, seed=np.random.SeedSequence(0), jobs=1
+    )
+    assert test.p_value == pytest.approx(1 / 20)
+    assert test.corrected == pytest.approx(observed - test.null_mean)
+    assert abs(test.null_mean) < 0.05  # KSG under independence is near 0 (bias < 0.05 at n=500)
+
+
+# --- through the API ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pair():
+    return correlated_gaussians(1000, 2, 0.6, seed=5)
+
+
+@pytest.mark.parametrize("norm", ("none", "local", "global-linf"))
+def test_interval_brackets_the_estimate(pair, norm):
+    x, t, _ = pair
+    r = mitool.estimate(x, t, norm=norm, resamples=20)
+    assert r.ci_low < r.value < r.ci_high
+    assert r.interval.method == "subsample" and r.interval.subsample_size == 500
+    # KSG's sd at n = 1000 for this pair is about 0.03 nats; an interval 10x off is a bug.
+    assert 0.03 < r.ci_high - r.ci_low < 0.4
+
+
+def test_interval_is_identical_for_any_number_of_jobs(pair):
+    x, t, _ = pair
+    one = mitool.estimate(x, t, resamples=6, permutations=4, jobs=1, seed=7)
+    two = mitool.estimate(x, t, resamples=6, permutations=4, jobs=2, seed=7)
+    assert one.interval == two.interval and one.null == two.null
+
+
+def test_seed_changes_the_replicates_and_only_them(pair):
+    x, t, _ = pair
+    a, b = (mitool.estimate(x, t, norm="local", resamples=10, seed=s) for s in (1, 2))
+    assert a.value == b.value  # no ties here: the point estimate has nothing random
+    assert a.interval != b.interval
+    again = mitool.estimate(x, t, norm="local", resamples=10, seed=1)
+    assert again.interval == a.interval
+
+
+def test_level_sets_the_width(pair):
+    x, t, _ = pair
+    r90, r99 = (mitool.estimate(x, t, norm="local", resamples=10, ci=c) for c in (0.9, 0.99))
+    assert r90.interval.sd == r99.interval.sd
+    width = lambda r: r.ci_high - r.ci_low  # noqa: E731
+    assert width(r99) / width(r90) == pytest.approx(
+        stats.norm.ppf(0.995) / stats.norm.ppf(0.95)
+    )
+
+
+def test_units_scale_the_interval_and_test(pair):
+    x, t, _ = pair
+    nats = mitool.estimate(x, t, norm="local", resamples=6, permutations=5)
+    bits = mitool.estimate(x, t, norm="local", resamples=6, permutations=5, units="bits")
+    assert bits.ci_low == pytest.approx(nats.ci_low / math.log(2))
+    assert bits.null.null_mean == pytest.approx(nats.null.null_mean / math.log(2))
+    assert bits.p_value == nats.p_value
+
+
+def test_independent_data_is_not_significant():
+    rng = np.random.default_rng(11)
+    x, t = rng.standard_normal((500, 1)), rng.standard_normal((500, 1))
+    r = mitool.estimate(x, t, norm="local", resamples=0, permutations=49)
+    assert r.p_value > 0.05  # seed fixed; under the null p is uniform, and here it is not small
+    assert r.ci_low is None and r.interval is None
+
+
+def test_bootstrap_is_labelled_and_its_bias_reported(pair):
+    x, t, _ = pair
+    with pytest.warns(MitoolWarning, match="prefer --ci-method subsample"):
+        r = mitool.estimate(x, t, norm="local", resamples=10, ci_method="bootstrap")
+    assert r.interval.method == "bootstrap" and r.interval.subsample_size is None
+    # With-replacement duplicates inflate KSG far beyond the estimate (digest §7.8).
+    assert r.interval.replicate_mean > r.value + 0.2
+
+
+def test_replicates_that_cannot_be_estimated_are_counted():
+    # X is constant but for 10 rows: a subsample missing all of them is constant, which under the
+    # local norm is an error; such replicates are dropped and counted, not silently zero.
+    rng = np.random.default_rng(2)
+    x = np.zeros(400)
+    x[:3] = 1.0
+    t = rng.standard_normal(400)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        r = mitool.estimate(x, t, norm="local", resamples=40)
+    assert 0 < r.interval.failed < 40
+    assert any("could not be estimated" in str(w.message) for w in caught)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"ci": 1.0}, "strictly between 0 and 1"),
+        ({"resamples": 1}, "at least 2"),
+        ({"resamples": -3}, "at least 2"),
+        ({"ci_method": "jackknife"}, "unknown interval method"),
+        ({"permutations": -1}, "permutations"),
+        ({"subsample": 600}, r"between 5 .*n/2 = 500"),
+        ({"subsample": 4}, r"between 5 .*n/2 = 500"),
+        ({"jobs": 0}, "--jobs"),
+    ],
+)
+def test_bad_resampling_options(pair, kwargs, message):
+    x, t, _ = pair
+    with pytest.raises(MitoolError, match=message):
+        mitool.estimate(x, t, **kwargs)
+
+
+def test_too_few_rows_to_subsample():
+    x, t, _ = correlated_gaussians(8, 1, 0.5)
+    with pytest.raises(MitoolError, match="too few rows to subsample"):
+        mitool.estimate(x, t)
+    assert mitool.estimate(x, t, resamples=0).interval is None
+
+
+def test_json_fields(pair):
+    x, t, _ = pair
+    d = mitool.estimate(x, t, norm="local", resamples=4, permutations=3).to_dict()
+    for key in ("ci_low", "ci_high", "ci_level", "ci_method", "resamples"):
+        assert d[key] is not None
+    for key in ("p_value", "null_mean", "null_sd", "corrected"):
+        assert isinstance(d[key], float)
+    assert d["permutations"] == 3 and d["resamples"] == 4
+    empty = mitool.estimate(x, t, norm="local", resamples=0).to_dict()
+    assert empty["ci_low"] is None and empty["p_value"] is None and empty["resamples"] == 0
+
+
+# --- calibration (slow): a small version of benchmarks/study_intervals.py ----------------------
+
+
+def _one(seed: int, norm: str) -> tuple[float, float, float]:
+    x, t, _ = correlated_gaussians(1000, 2, 0.6, seed=1000 + seed)
+    r = mitool.estimate(x, t, norm=norm, resamples=40, seed=seed, jobs=1)
+    return r.value, r.ci_low, r.ci_high
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("norm", ("local", "global-linf"))
+def test_intervals_are_calibrated(norm):
+    # 40 datasets instead of the study's 200, n = 1000 and B = 40 instead of 2000 and 100.
+    # Coverage of the mean over 40 datasets has a binomial sd of 3.4 points around 95%, so the
+    # band is 85-100% (three sd below). The sd of 40 estimates is itself uncertain by about
+    # 1/sqrt(78) = 11%, and B = 40 adds about 5% to the width's noise: width ratio 1 ± 0.35.
+    from joblib import Parallel, delayed
+
+    rows = Parallel(n_jobs=-1)(delayed(_one)(s, norm) for s in range(40))
+    value, low, high = (np.array(c) for c in zip(*rows, strict=True))
+    centre, spread = value.mean(), value.std(ddof=1)
+    coverage = np.mean((low <= centre) & (centre <= high))
+    ratio = np.mean(high - low) / (2 * 1.96 * spread)
+    assert coverage >= 0.85, coverage
+    assert 0.65 <= ratio <= 1.35, ratio
+
+
+def _null_p(seed: int) -> float:
+    rng = np.random.default_rng(3000 + seed)
+    x, t = rng.standard_normal((300, 2)), rng.standard_normal((300, 2))
+    r = mitool.estimate(x, t, norm="local", resamples=0, permutations=49, seed=seed, jobs=1)
+    return r.p_value
+
+
+@pytest.mark.slow
+def test_permutation_p_values_are_uniform_under_independence():
+    # 60 datasets: KS against the uniform at p > 0.001 (a loose bar for 60 discrete p-values with
+    # steps of 0.02), and at most 9 of 60 below 0.05 (binomial(60, 0.05) exceeds 8 with
+    # probability 1.2%, so with the seed fixed a failure means the test is miscalibrated).
+    from joblib import Parallel, delayed
+
+    p = np.array(Parallel(n_jobs=-1)(delayed(_null_p)(s) for s in range(60)))
+    assert stats.kstest(p, "uniform").pvalue > 0.001
+    assert np.sum(p < 0.05) <= 9
