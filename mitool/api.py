@@ -10,8 +10,9 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
+from typing import Any
 
 import numpy as np
 
@@ -60,6 +61,7 @@ def estimate(
     permutations: int = 0,
     jobs: int | None = None,
     progress: bool = False,
+    options: Mapping[str, Any] | None = None,
     names: tuple[str, str] = ("X", "T"),
 ) -> MIResult:
     """Estimate the mutual information I(X; T) between two samples.
@@ -67,9 +69,11 @@ def estimate(
     Parameters
     ----------
     x, t : array-likes of shape (n,) or (n, d); rows are samples.
-    estimator : ``ksg`` (Kraskov algorithm 1), ``ksg2`` (algorithm 2) or ``bi-ksg``.
-    norm : ``none``, ``local``, ``global`` or ``global-linf`` (paper 000, Definitions 1-3);
-        None picks the estimator family's recommended norm (``global-linf`` for kNN).
+    estimator : ``ksg`` (Kraskov algorithm 1), ``ksg2`` (algorithm 2), ``bi-ksg``, or a neural
+        estimator: ``mine``, ``nwj``, ``infonce`` (these need PyTorch).
+    norm : ``none``, ``local``, ``global``, ``global-linf`` (kNN) or ``global-corrected``
+        (neural) (paper 000, Definitions 1-3 and Table 1); None picks the estimator family's
+        recommended norm (``global-linf`` for kNN, ``global-corrected`` for neural).
     k : number of neighbours.
     scales : the grid of c for the global norms, where the estimate is max_c Î(X; c·T).
     units : ``nats`` or ``bits``.
@@ -86,7 +90,9 @@ def estimate(
     permutations : number of shuffles of T for a permutation test of independence (0: none).
     jobs : worker processes for the replicates (None: all cores). The output does not depend
         on it.
-    progress : draw a progress bar on stderr while the replicates run.
+    progress : draw a progress bar on stderr while the replicates (or training epochs) run.
+    options : the estimator's own settings, e.g. ``{"epochs": 100, "hidden": (100, 100)}`` for
+        the neural estimators (:class:`mitool.estimators.neural.NeuralOptions`).
     names : how to call X and T in messages (file names on the command line).
 
     Returns
@@ -103,6 +109,7 @@ def estimate(
     if units not in UNITS:
         raise MitoolError(f"unknown units '{units}'; choose one of: {', '.join(UNITS)}")
     grid = _check_scales(scales) if spec.sweeps_scale and norm in GLOBAL_NORMS else (1.0,)
+    settings = spec.make_options(options)
     _check_resampling(ci, resamples, ci_method, permutations)
     resolve_jobs(jobs)
 
@@ -111,8 +118,9 @@ def estimate(
     notes = _notes_on_columns(x, t, names, dropped)
     curve, ties = point_curve(
         x, t, estimator=estimator, norm=norm, k=k, grid=grid, seed=seed, exhaustive=full_curve,
-        names=names,
+        options=settings, progress=progress, names=names,
     )
+    notes += curve.notes
     if ties.jittered:
         notes.append(
             f"{ties.duplicate_rows} duplicate row(s) ({ties.zero_radius} with a zero k-th "
@@ -122,7 +130,9 @@ def estimate(
 
     best = curve.best
     value = float(curve.values[best])
-    point = partial(point_value, estimator=estimator, norm=norm, k=k, grid=grid)
+    point = partial(
+        point_value, estimator=estimator, norm=norm, k=k, grid=grid, options=settings
+    )
     ci_seed, null_seed = np.random.SeedSequence(seed).spawn(2)
     interval = None
     if resamples and ci_method == "subsample":
@@ -164,6 +174,7 @@ def estimate(
         warnings=notes,
         interval=None if interval is None else interval.scaled(factor),
         null=None if null is None else null.scaled(factor),
+        details=dict(curve.details),
     )
 
 
@@ -177,6 +188,8 @@ def point_curve(
     grid: tuple[float, ...],
     seed: int,
     exhaustive: bool = False,
+    options: Any = None,
+    progress: bool = False,
     names: tuple[str, str] = ("X", "T"),
 ) -> tuple[Curve, TieStats]:
     """The estimator on validated rows: normalise → break ties → Î(X; c·T) for c in ``grid``."""
@@ -185,7 +198,10 @@ def point_curve(
         return Curve.exact(grid, np.zeros(len(grid))), tie_stats(x, t, k)
     xn, tn = normalize(x, norm, names[0]), normalize(t, norm, names[1])
     xn, tn, ties = break_ties(xn, tn, k, seed)
-    return get_estimator(estimator).curve(xn, tn, grid, k, exhaustive=exhaustive), ties
+    curve = get_estimator(estimator).curve(
+        xn, tn, grid, k, exhaustive=exhaustive, seed=seed, options=options, progress=progress
+    )
+    return curve, ties
 
 
 def point_value(
@@ -197,9 +213,12 @@ def point_value(
     norm: str,
     k: int,
     grid: tuple[float, ...],
+    options: Any = None,
 ) -> float:
     """The estimate in nats (the maximum over the grid): what every replicate recomputes."""
-    curve, _ = point_curve(x, t, estimator=estimator, norm=norm, k=k, grid=grid, seed=seed)
+    curve, _ = point_curve(
+        x, t, estimator=estimator, norm=norm, k=k, grid=grid, seed=seed, options=options
+    )
     return float(curve.values[curve.best])
 
 

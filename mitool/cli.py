@@ -16,6 +16,7 @@ from typer.exceptions import TyperException
 from mitool import __version__
 from mitool.api import DEFAULT_SCALES, MitoolWarning, estimate
 from mitool.errors import MitoolError
+from mitool.estimators import get_estimator
 from mitool.io import load_pair
 from mitool.progress import stderr_is_terminal
 from mitool.result import MIResult
@@ -74,11 +75,14 @@ def estimate_cmd(
     fmt: Optional[str] = typer.Option(
         None, "--format", help="Format of '-' (csv or npy) or of a file with another extension."
     ),
-    estimator: str = typer.Option("ksg", "--estimator", "-e", help="ksg, ksg2 or bi-ksg."),
+    estimator: str = typer.Option(
+        "ksg", "--estimator", "-e", help="ksg, ksg2, bi-ksg, or (with PyTorch) mine, nwj, infonce."
+    ),
     norm: Optional[str] = typer.Option(
         None,
         "--norm",
-        help="none, local, global or global-linf [default: global-linf for kNN estimators].",
+        help="none, local, global, global-linf (kNN) or global-corrected (neural) "
+        "[default: global-linf for kNN, global-corrected for neural estimators].",
     ),
     k: int = typer.Option(3, "-k", "--neighbors", help="Number of nearest neighbours."),
     scales: Optional[str] = typer.Option(
@@ -110,8 +114,41 @@ def estimate_cmd(
         False, "--drop-nan", help="Drop rows holding NaN or inf (and say how many)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+    hidden: Optional[str] = typer.Option(
+        None, "--hidden", help="Neural: critic hidden widths, e.g. 20 or 100,100 [default: 20]."
+    ),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="Neural: epochs [default: 50]."),
+    lr: Optional[float] = typer.Option(None, "--lr", help="Neural: Adam's rate [default: 1e-3]."),
+    batch_size: Optional[int] = typer.Option(
+        None, "--batch-size", help="Neural: rows per batch [default: 100]."
+    ),
+    device: Optional[str] = typer.Option(
+        None, "--device", help="Neural: cpu, cuda or auto [default: cpu]."
+    ),
+    evaluation: Optional[str] = typer.Option(
+        None, "--eval", help="Neural: train (the bound on the training rows) or heldout."
+    ),
+    remine_lambda: Optional[float] = typer.Option(
+        None, "--remine-lambda", help="MINE: ReMINE regulariser weight (e.g. 0.1) [default: 0]."
+    ),
+    remine_c: Optional[float] = typer.Option(
+        None, "--remine-c", help="MINE: ReMINE target C for log E_Q[e^F] [default: 0]."
+    ),
+    trace: Optional[str] = typer.Option(
+        None, "--trace", help="Neural: write the per-epoch training terms to this JSON file."
+    ),
 ) -> None:
     """Estimate the mutual information I(X; T) between two arrays read from files."""
+    options = _neural_options(
+        hidden=hidden,
+        epochs=epochs,
+        lr=lr,
+        batch_size=batch_size,
+        device=device,
+        eval=evaluation,
+        remine_lambda=remine_lambda,
+        remine_c=remine_c,
+    )
     tx, tt = load_pair(x, t, x_cols=_split(x_cols), t_cols=_split(t_cols), fmt=fmt)
     names = (tx.source, tt.source) if t is not None else (f"{tx.source} (X)", f"{tx.source} (T)")
     with warnings.catch_warnings():
@@ -133,17 +170,44 @@ def estimate_cmd(
             permutations=permutations,
             jobs=jobs,
             progress=stderr_is_terminal() and not as_json,
+            options=options,
             names=names,
         )
+    if trace is not None:
+        _write_trace(trace, result)
     for note in result.warnings:
         _say(f"mitool: warning: {note}")
     if as_json:
         print(json.dumps(result.to_dict(), allow_nan=False))
     else:
-        Console().print(_table(result, names))
+        Console().print(_table(result, names, norm_by_default=norm is None))
 
 
-def _table(result: MIResult, names: tuple[str, str]) -> Table:
+def _neural_options(**given: object) -> dict[str, object]:
+    """The neural settings given on the command line (the others keep their defaults)."""
+    options = {name: value for name, value in given.items() if value is not None}
+    if "hidden" in options:
+        try:
+            options["hidden"] = tuple(int(w) for w in str(options["hidden"]).split(","))
+        except ValueError:
+            raise MitoolError(
+                f"--hidden must be comma-separated widths, got '{given['hidden']}'"
+            ) from None
+    return options
+
+
+def _write_trace(path: str, result: MIResult) -> None:
+    if "trace" not in result.details:
+        raise MitoolError(f"--trace: {result.estimator} has no training trace to write")
+    try:
+        with open(path, "w") as f:
+            payload = {"estimator": result.estimator, "norm": result.norm}
+            json.dump({**payload, "epochs": result.details["trace"]}, f, indent=1)
+    except OSError as exc:
+        raise MitoolError(f"{path}: cannot write the trace ({exc.strerror})") from None
+
+
+def _table(result: MIResult, names: tuple[str, str], norm_by_default: bool = False) -> Table:
     table = Table(title=f"I({names[0]}; {names[1]})", show_header=False)
     table.add_column("field", style="bold")
     table.add_column("value")
@@ -152,7 +216,7 @@ def _table(result: MIResult, names: tuple[str, str]) -> Table:
         ("estimate", f"{result.value:.4f} {result.units}"),
         *_uncertainty_rows(result),
         ("estimator", result.estimator),
-        ("norm", result.norm),
+        ("norm", result.norm + (" (the default for this estimator)" if norm_by_default else "")),
         ("k", str(result.k)),
         ("n", str(result.n)),
         ("d_x, d_t", f"{result.d_x}, {result.d_t}"),
@@ -164,6 +228,12 @@ def _table(result: MIResult, names: tuple[str, str]) -> Table:
         ),
         ("time", f"{result.seconds:.3f} s"),
     ]
+    if get_estimator(result.estimator).family != "knn":
+        rows = [row for row in rows if row[0] not in ("k", "c*")]
+    if "ceiling" in result.details:
+        rows.insert(1, ("ceiling", f"{result.details['ceiling']:.4f} nats (log batch size)"))
+    if result.details.get("eval") == "heldout":
+        rows.insert(1, ("evaluated on", "held-out rows"))
     if result.dropped_rows:
         rows.insert(5, ("dropped rows", str(result.dropped_rows)))
     for field, value in rows:

@@ -53,6 +53,7 @@ class MIResult:
     warnings: list[str] = field(default_factory=list)
     interval: Interval | None = None
     null: NullTest | None = None
+    details: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ci_low(self) -> float | None:
@@ -106,5 +107,6 @@ class MIResult:
             "seconds": self.seconds,
             "seed": self.seed,
             "warnings": list(self.warnings),
+            "details": self.details,
             "version": __version__,
         }

@@ -5,13 +5,16 @@ that returns its estimate in nats at each requested rescaling c of T, as a
 :class:`~mitool.estimators.knn.Curve`. The kNN family gets the whole grid of c at once, so it
 can share work between scales and skip those provably below the maximum (unless
 ``exhaustive``); estimators that do not maximise over scales are called with ``scales = (1.0,)``.
+Estimators with settings of their own (the neural family: epochs, learning rate, ...) declare
+them as a frozen dataclass, ``options_type``; they receive an instance of it, and the ``seed``
+of their random steps.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -20,7 +23,11 @@ from mitool.estimators.knn import Curve
 
 
 class CurveFn(Protocol):
-    """``curve(x, t, scales, k, exhaustive=...)``: Î(X; c·T) in nats for each c in scales."""
+    """``curve(x, t, scales, k, ...)``: Î(X; c·T) in nats for each c in scales.
+
+    ``seed`` seeds the estimator's own random steps, ``options`` is an instance of the spec's
+    ``options_type`` (None for estimators without one) and ``progress`` asks for a progress bar.
+    """
 
     def __call__(
         self,
@@ -30,6 +37,9 @@ class CurveFn(Protocol):
         k: int,
         *,
         exhaustive: bool = False,
+        seed: int = 0,
+        options: Any = None,
+        progress: bool = False,
     ) -> Curve: ...
 
 
@@ -45,6 +55,8 @@ class EstimatorSpec:
     norms : the normalizations the estimator accepts.
     curve : the estimator itself (see :data:`CurveFn`).
     summary : one line for ``--help`` and the README.
+    options_type : a frozen dataclass of the estimator's own settings, with defaults; None when
+        it has none.
     """
 
     name: str
@@ -53,6 +65,26 @@ class EstimatorSpec:
     norms: tuple[str, ...]
     curve: CurveFn
     summary: str
+    options_type: type | None = None
+
+    def make_options(self, given: Mapping[str, Any] | None) -> Any:
+        """The estimator's settings: defaults overridden by ``given``, each name checked."""
+        given = dict(given or {})
+        if self.options_type is None:
+            if given:
+                raise MitoolError(
+                    f"{self.name} takes no options (got: {', '.join(sorted(given))}); they "
+                    "belong to other estimators"
+                )
+            return None
+        known = {f.name for f in fields(self.options_type)}
+        unknown = sorted(set(given) - known)
+        if unknown:
+            raise MitoolError(
+                f"unknown option(s) {', '.join(unknown)} for {self.name}; it takes: "
+                f"{', '.join(sorted(known))}"
+            )
+        return self.options_type(**given)
 
     @property
     def sweeps_scale(self) -> bool:

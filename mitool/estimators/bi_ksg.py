@@ -43,7 +43,13 @@ BI_KSG_FORM = MonotoneForm(
 
 
 def bi_ksg(
-    x: np.ndarray, t: np.ndarray, scales: Sequence[float], k: int, *, exhaustive: bool = False
+    x: np.ndarray,
+    t: np.ndarray,
+    scales: Sequence[float],
+    k: int,
+    *,
+    exhaustive: bool = False,
+    **_: object,  # seed, options, progress: nothing random, no options, too fast for a bar
 ) -> Curve:
     """BI-KSG at each c in ``scales``: Î(X; c·T) in nats."""
     return monotone_sweep(x, t, scales, k, BI_KSG_FORM, exhaustive=exhaustive)

@@ -17,8 +17,9 @@ the full curve, and the curve reports the bound where it skipped.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -31,16 +32,26 @@ class Curve:
 
     ``values`` is NaN where the sweep proved the value below the maximum without computing it;
     ``bounds`` then holds the upper bound that proved it (elsewhere it equals ``values``).
+    ``details`` holds what an estimator reports beyond its value (a training trace, a ceiling),
+    JSON-ready, and ``notes`` what the user should be warned about.
     """
 
     scales: tuple[float, ...]
     values: np.ndarray
     bounds: np.ndarray
+    details: Mapping[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     @classmethod
-    def exact(cls, scales: Sequence[float], values: Sequence[float]) -> Curve:
+    def exact(
+        cls,
+        scales: Sequence[float],
+        values: Sequence[float],
+        details: Mapping[str, Any] | None = None,
+        notes: Sequence[str] = (),
+    ) -> Curve:
         values = np.asarray(values, dtype=float)
-        return cls(tuple(scales), values, values.copy())
+        return cls(tuple(scales), values, values.copy(), dict(details or {}), tuple(notes))
 
     @property
     def best(self) -> int:

@@ -58,14 +58,26 @@ def _marginal_extent(points: np.ndarray, nbrs: np.ndarray) -> np.ndarray:
 
 
 def ksg1(
-    x: np.ndarray, t: np.ndarray, scales: Sequence[float], k: int, *, exhaustive: bool = False
+    x: np.ndarray,
+    t: np.ndarray,
+    scales: Sequence[float],
+    k: int,
+    *,
+    exhaustive: bool = False,
+    **_: object,  # seed, options, progress: nothing random, no options, too fast for a bar
 ) -> Curve:
     """KSG algorithm 1 at each c in ``scales``: Î(X; c·T) in nats."""
     return monotone_sweep(x, t, scales, k, KSG1_FORM, exhaustive=exhaustive)
 
 
 def ksg2(
-    x: np.ndarray, t: np.ndarray, scales: Sequence[float], k: int, *, exhaustive: bool = False
+    x: np.ndarray,
+    t: np.ndarray,
+    scales: Sequence[float],
+    k: int,
+    *,
+    exhaustive: bool = False,
+    **_: object,  # seed, options, progress: nothing random, no options, too fast for a bar
 ) -> Curve:
     """KSG algorithm 2 at each c in ``scales``: Î(X; c·T) in nats (always every c)."""
     return knn_curve(x, t, scales, k, metric="chebyshev", at_scale=ksg2_at_scale)
