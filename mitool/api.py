@@ -20,13 +20,13 @@ from mitool.errors import MitoolError
 from mitool.estimators import get_estimator
 from mitool.estimators.knn import Curve
 from mitool.normalize import GLOBAL_NORMS, constant_columns, normalize
+from mitool.parallel import resolve_jobs
 from mitool.resample import (
     CI_METHODS,
     Interval,
     NullTest,
     bootstrap_interval,
     permutation_test,
-    resolve_jobs,
     subsample_interval,
     subsample_size,
 )

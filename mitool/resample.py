@@ -29,18 +29,15 @@ Replicates run in parallel processes (joblib), each seeded from its own child of
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-from joblib import Parallel, delayed
 from scipy.stats import norm as normal
 
 from mitool.errors import MitoolError
-from mitool.neighbors import set_threads
-from mitool.progress import progress_bar
+from mitool.parallel import parallel_map
 
 CI_METHODS = ("subsample", "bootstrap")
 
@@ -116,17 +113,6 @@ class _Task(NamedTuple):
     count: int
 
 
-def resolve_jobs(jobs: int | None) -> int:
-    """The number of worker processes: None or a negative number means all cores (+1 + jobs)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    cores = cores or 1
-    if jobs is None:
-        return cores
-    if jobs == 0:
-        raise MitoolError("--jobs must be a positive number of processes, or negative for all")
-    return max(1, cores + 1 + jobs) if jobs < 0 else jobs
-
-
 def _safe(point: PointFn, x: np.ndarray, t: np.ndarray, seed: int) -> float:
     try:
         return float(point(x, t, seed))
@@ -150,13 +136,6 @@ def _run_task(point: PointFn, x: np.ndarray, t: np.ndarray, task: _Task) -> np.n
     return np.array([_safe(point, x[b], t[b], int(s)) for b, s in zip(blocks, seeds, strict=True)])
 
 
-def _run_in_worker(
-    threads: int, point: PointFn, x: np.ndarray, t: np.ndarray, task: _Task
-) -> np.ndarray:
-    set_threads(threads)
-    return _run_task(point, x, t, task)
-
-
 def _run(
     point: PointFn,
     x: np.ndarray,
@@ -167,20 +146,14 @@ def _run(
     description: str,
 ) -> list[np.ndarray]:
     """Run every task, in order, on ``jobs`` processes; one array of estimates per task."""
-    jobs = min(resolve_jobs(jobs), len(tasks))
-    with progress_bar(sum(task.count for task in tasks), description, progress) as advance:
-        if jobs <= 1:  # in this process, each neighbour query on all cores
-            results = (_run_task(point, x, t, task) for task in tasks)
-        else:
-            threads = max(1, resolve_jobs(None) // jobs)
-            results = Parallel(n_jobs=jobs, return_as="generator")(
-                delayed(_run_in_worker)(threads, point, x, t, task) for task in tasks
-            )
-        out = []
-        for task, values in zip(tasks, results, strict=True):
-            out.append(values)
-            advance(task.count)
-    return out
+    return parallel_map(
+        _run_task,
+        [(point, x, t, task) for task in tasks],
+        jobs=jobs,
+        progress=progress,
+        description=description,
+        steps=[task.count for task in tasks],
+    )
 
 
 def _z(level: float) -> float:
