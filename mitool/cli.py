@@ -261,6 +261,14 @@ def _uncertainty_rows(result: MIResult) -> list[tuple[str, str]]:
     return rows
 
 
+from mitool.benchmark_cli import register as _register_benchmark  # noqa: E402
+
+_register_benchmark(app)
+
+from mitool.check_cli import register as _register_checks  # noqa: E402
+_register_checks(app)
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     """Entry point: run the app, turning every user error into one line and exit status 2."""
     try:

@@ -1,0 +1,215 @@
+"""``mitool benchmark``: the paper's accuracy study (§5.2) as a command."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import time
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from mitool.benchmark import BASES, Row, RowResult, parse_pairs, run
+from mitool.errors import MitoolError
+from mitool.paper_tables import KSG_PAIRS, PRESETS
+from mitool.progress import stderr_is_terminal
+from mitool.transforms import canonical, parse
+
+
+def _ints(text: str, option: str) -> list[int]:
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise MitoolError(f"{option} must be comma-separated whole numbers, got '{text}'") from None
+    if not values or min(values) < 1:
+        raise MitoolError(f"{option} must be positive whole numbers, got '{text}'")
+    return values
+
+
+def _rows(base: str, transforms: str, dims: str, n: int, ordered: bool) -> list[Row]:
+    if base not in BASES:
+        raise MitoolError(f"unknown base '{base}'; choose one of: {', '.join(BASES)}")
+    if n < 10:
+        raise MitoolError(f"--n must be at least 10, got {n}")
+    sets = [parse(s) for s in transforms.split(";")]
+    sets = [s if ordered else canonical(s) for s in sets]
+    return [Row(base, s, d, n) for s in sets for d in _ints(dims, "--dims")]
+
+
+def benchmark_cmd(
+    preset: Optional[str] = typer.Option(
+        None, "--preset", help=f"Run exactly the rows of a paper table: {', '.join(PRESETS)}."
+    ),
+    base: str = typer.Option("additive", "--base", help="additive (T = X + noise) or correlated."),
+    transforms: str = typer.Option(
+        "none",
+        "--transforms",
+        help="MI-preserving transforms of X: rm, cb, sg, ds, dn, e.g. sg,ds; several rows "
+        "with ';' (e.g. 'sg;sg,dn').",
+    ),
+    ordered: bool = typer.Option(
+        False, "--ordered", help="Apply the transforms in the order given, not dn,ds,rm,cb,sg."
+    ),
+    dims: str = typer.Option("2", "--dims", help="Dimensions d per side, e.g. 2,4,6."),
+    n: int = typer.Option(1000, "--n", help="Rows per trial."),
+    trials: int = typer.Option(40, "--trials", help="Trials per row."),
+    estimators: Optional[str] = typer.Option(
+        None,
+        "--estimators",
+        help="estimator/norm pairs [default: ksg/none,bi-ksg/none,ksg/local,ksg/global,"
+        "ksg/global-linf].",
+    ),
+    k: int = typer.Option(3, "-k", "--neighbors", help="Neighbours of the kNN estimators."),
+    seed: int = typer.Option(0, "--seed", help="Seed of every trial."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Processes [default: all]."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+    csv_path: Optional[str] = typer.Option(None, "--csv", help="Also write the scores to a CSV."),
+) -> None:
+    """Estimators against known ground truth: normalized RMSE, Spearman and bias (paper §5.2)."""
+    paper: list[dict[str, float | None]] | None = None
+    if preset is not None:
+        if preset not in PRESETS:
+            raise MitoolError(f"unknown preset '{preset}'; choose one of: {', '.join(PRESETS)}")
+        base, paper_rows, default_pairs = PRESETS[preset]
+        rows = [Row(base, r.transforms, r.d, r.n) for r in paper_rows]
+        paper = [r.values for r in paper_rows]
+    else:
+        rows = _rows(base, transforms, dims, n, ordered)
+        default_pairs = KSG_PAIRS
+    pairs = parse_pairs(estimators if estimators is not None else default_pairs)
+    started = time.perf_counter()
+    results = run(
+        rows,
+        pairs,
+        trials=trials,
+        k=k,
+        seed=seed,
+        jobs=jobs,
+        progress=stderr_is_terminal() and not as_json,
+    )
+    seconds = time.perf_counter() - started
+    if csv_path is not None:
+        _write_csv(csv_path, results, paper)
+    if as_json:
+        print(json.dumps(_payload(results, paper, preset, trials, seed, k, seconds)))
+        return
+    console = Console(width=None if stderr_is_terminal() else 200)
+    for measure in ("nrmse", "spearman", "bias"):
+        console.print(_table(results, pairs, measure, paper))
+    console.print(f"{len(rows)} rows × {trials} trials in {seconds:.1f} s")
+
+
+def _fmt(value: float | None) -> str:
+    return (
+        "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3f}"
+    )
+
+
+TITLES = {
+    "nrmse": "normalized RMSE (lower is better; > 1 is worse than guessing)",
+    "spearman": "Spearman correlation with the truth (higher is better)",
+    "bias": "bias, mean(estimate − truth) in nats",
+}
+
+
+def _table(
+    results: list[RowResult],
+    pairs: tuple[str, ...],
+    measure: str,
+    paper: list[dict[str, float | None]] | None,
+) -> Table:
+    title = TITLES[measure] + (" — ours (paper)" if paper and measure == "nrmse" else "")
+    table = Table(title=f"{title}, {results[0].row.base} base")
+    for column in ("transforms", "d", "n", "truth"):
+        table.add_column(column, no_wrap=True)
+    for pair in pairs:
+        table.add_column(pair, justify="right", no_wrap=True)
+    for i, result in enumerate(results):
+        values = {p: getattr(result.scores[p], measure) for p in pairs}
+        best = (
+            min(values, key=lambda p: values[p])
+            if measure == "nrmse"
+            else max(values, key=lambda p: values[p])
+            if measure == "spearman"
+            else min(values, key=lambda p: abs(values[p]))
+        )
+        cells = []
+        for pair in pairs:
+            cell = _fmt(values[pair])
+            if paper and measure == "nrmse":
+                cell += f" ({_fmt(paper[i].get(pair))})"
+            cells.append(f"[bold]{cell}[/bold]" if pair == best else cell)
+        row = result.row
+        truth = f"{result.truths.mean():.2f}±{result.truths.std():.2f}"
+        table.add_row(row.label, str(row.d), str(row.n), truth, *cells)
+    return table
+
+
+def _payload(
+    results: list[RowResult],
+    paper: list[dict[str, float | None]] | None,
+    preset: str | None,
+    trials: int,
+    seed: int,
+    k: int,
+    seconds: float,
+) -> dict:
+    from mitool import __version__
+
+    return {
+        "preset": preset,
+        "trials": trials,
+        "seed": seed,
+        "k": k,
+        "seconds": seconds,
+        "version": __version__,
+        "rows": [
+            {
+                "base": r.row.base,
+                "transforms": list(r.row.transforms),
+                "d": r.row.d,
+                "n": r.row.n,
+                "truth_mean": float(r.truths.mean()),
+                "scores": {
+                    pair: {
+                        "nrmse": s.nrmse,
+                        "spearman": s.spearman,
+                        "bias": s.bias,
+                        "rmse": s.rmse,
+                        **({"paper_nrmse": paper[i].get(pair)} if paper else {}),
+                    }
+                    for pair, s in r.scores.items()
+                },
+            }
+            for i, r in enumerate(results)
+        ],
+    }
+
+
+def _write_csv(
+    path: str, results: list[RowResult], paper: list[dict[str, float | None]] | None
+) -> None:
+    try:
+        with open(path, "w", newline="") as f:
+            out = csv.writer(f)
+            out.writerow(
+                ["base", "transforms", "d", "n", "pair", "nrmse", "spearman", "bias", "rmse",
+                 "paper_nrmse"]
+            )  # fmt: skip
+            for i, r in enumerate(results):
+                for pair, s in r.scores.items():
+                    reference = paper[i].get(pair) if paper else None
+                    out.writerow(
+                        [r.row.base, r.row.label, r.row.d, r.row.n, pair, s.nrmse, s.spearman,
+                         s.bias, s.rmse, "" if reference is None else reference]
+                    )  # fmt: skip
+    except OSError as exc:
+        raise MitoolError(f"{path}: cannot write the CSV ({exc.strerror})") from None
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``mitool benchmark`` to the command line."""
+    app.command("benchmark")(benchmark_cmd)
