@@ -266,6 +266,7 @@ from mitool.benchmark_cli import register as _register_benchmark  # noqa: E402
 _register_benchmark(app)
 
 from mitool.check_cli import register as _register_checks  # noqa: E402
+
 _register_checks(app)
 
 
