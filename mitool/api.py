@@ -11,6 +11,7 @@ import math
 import time
 import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -31,7 +32,7 @@ from mitool.resample import (
     subsample_size,
 )
 from mitool.result import UNITS, CurvePoint, MIResult, convert
-from mitool.ties import TieStats, break_ties, tie_stats
+from mitool.ties import JITTER, TieStats, break_ties, jitter, tie_stats
 from mitool.validate import check_pair
 
 #: The paper's grid of rescalings c of T for the global norms: 0.1, 0.2, ..., 2.0 (Remark 2).
@@ -196,8 +197,14 @@ def point_curve(
     if norm == "none" and any(a.shape[1] == len(constant_columns(a)) for a in (x, t)):
         # A constant shares no information; its ties are reported, but there is nothing to break.
         return Curve.exact(grid, np.zeros(len(grid))), tie_stats(x, t, k)
-    xn, tn = normalize(x, norm, names[0]), normalize(t, norm, names[1])
-    xn, tn, ties = break_ties(xn, tn, k, seed)
+    if get_estimator(estimator).discrete_t:  # T holds class labels: never rescaled nor jittered
+        xn, tn, ties = normalize(x, norm, names[0]), t, tie_stats(x, t, k)
+        if ties.x_tied_rows:  # repeated rows of X would give zero radii: jitter X alone
+            xn = jitter(xn, np.random.default_rng(seed))
+            ties = replace(ties, jittered=True, jitter=JITTER)
+    else:
+        xn, tn = normalize(x, norm, names[0]), normalize(t, norm, names[1])
+        xn, tn, ties = break_ties(xn, tn, k, seed)
     curve = get_estimator(estimator).curve(
         xn, tn, grid, k, exhaustive=exhaustive, seed=seed, options=options, progress=progress
     )

@@ -57,6 +57,7 @@ class EstimatorSpec:
     summary : one line for ``--help`` and the README.
     options_type : a frozen dataclass of the estimator's own settings, with defaults; None when
         it has none.
+    discrete_t : T holds class labels, which are never normalised or jittered.
     """
 
     name: str
@@ -66,6 +67,7 @@ class EstimatorSpec:
     curve: CurveFn
     summary: str
     options_type: type | None = None
+    discrete_t: bool = False
 
     def make_options(self, given: Mapping[str, Any] | None) -> Any:
         """The estimator's settings: defaults overridden by ``given``, each name checked."""
