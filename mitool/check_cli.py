@@ -42,13 +42,13 @@ Format = Annotated[
 ]
 Estimators = Annotated[
     Optional[str],
-    typer.Option("--estimator", "-e", help="Estimators, comma-separated [default: ksg]."),
+    typer.Option("--estimator", "-e", help="Estimators, comma-separated (default: ksg)."),
 ]
 Norms = Annotated[
     Optional[str],
     typer.Option(
         "--norm", help="Norms, comma-separated; every estimator runs under every norm "
-        "[default: the check's usual pairs]."
+        "(default: the check's usual pairs)."
     ),
 ]
 Pairs = Annotated[
@@ -68,14 +68,17 @@ Resamples = Annotated[
 Tolerance = Annotated[
     Optional[float],
     typer.Option(
-        "--tolerance", help="Largest deviation allowed, in nats [default: the larger of 0.05 "
-        "nats and 5% of the pair's reference value]."
+        "--tolerance", help="Largest deviation allowed, in nats (default: the larger of 0.05 "
+        "nats and 5% of the pair's reference value)."
     ),
 ]
 Samples = Annotated[int, typer.Option("--samples", "-n", help="Rows of the built-in data.")]
 Jobs = Annotated[
     Optional[int],
-    typer.Option("--jobs", "-j", help="Worker processes [default: all cores]."),
+    typer.Option(
+        "--jobs", "-j", help="Worker processes over grid points and trials (-1: all cores); "
+        "worth it on many cores, since each neighbour query already uses every core."
+    ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 Plot = Annotated[
@@ -106,8 +109,8 @@ def check_scale_cmd(
     ] = "t",
     factors: Annotated[
         Optional[str],
-        typer.Option("--factors", help="Values of η, comma-separated [default: 1e-2 … 1e3, "
-                     "5 per decade]."),
+        typer.Option("--factors", help="Values of η, comma-separated (default: 1e-2 … 1e3, "
+                     "5 per decade)."),
     ] = None,
     k: K = 3,
     trials: Trials = 1,
@@ -115,7 +118,7 @@ def check_scale_cmd(
     resamples: Resamples = 0,
     tolerance: Tolerance = None,
     samples: Samples = 1000,
-    jobs: Jobs = None,
+    jobs: Jobs = 1,
     as_json: AsJson = False,
     plot: Plot = None,
 ) -> None:
@@ -141,7 +144,7 @@ def check_noise_cmd(
     columns: Annotated[
         Optional[str],
         typer.Option("--columns", help="Numbers of noise columns appended to X, comma-separated "
-                     "[default: 0,2,…,20]."),
+                     "(default: 0,2,…,20)."),
     ] = None,
     noise_sd: Annotated[
         float,
@@ -154,7 +157,7 @@ def check_noise_cmd(
     resamples: Resamples = 0,
     tolerance: Tolerance = None,
     samples: Samples = 1000,
-    jobs: Jobs = None,
+    jobs: Jobs = 1,
     as_json: AsJson = False,
     plot: Plot = None,
 ) -> None:
@@ -180,7 +183,7 @@ def check_duplicate_cmd(
     copies: Annotated[
         Optional[str],
         typer.Option("--copies", help="Numbers of copies of X, comma-separated "
-                     "[default: 1,11,…,91]."),
+                     "(default: 1,11,…,91)."),
     ] = None,
     k: K = 3,
     trials: Trials = 1,
@@ -188,7 +191,7 @@ def check_duplicate_cmd(
     resamples: Resamples = 0,
     tolerance: Tolerance = None,
     samples: Samples = 1000,
-    jobs: Jobs = None,
+    jobs: Jobs = 1,
     as_json: AsJson = False,
     plot: Plot = None,
 ) -> None:
@@ -209,7 +212,7 @@ def check_snr_cmd(
     snr: Annotated[
         Optional[str],
         typer.Option("--snr", help="Signal-to-noise ratios, comma-separated "
-                     "[default: 0.5,1,…,5]."),
+                     "(default: 0.5,1,…,5)."),
     ] = None,
     min_spearman: Annotated[
         float,
@@ -221,7 +224,7 @@ def check_snr_cmd(
     seed: Seed = 0,
     resamples: Resamples = 0,
     samples: Samples = 1000,
-    jobs: Jobs = None,
+    jobs: Jobs = 1,
     as_json: AsJson = False,
     plot: Plot = None,
 ) -> None:
@@ -279,8 +282,7 @@ def table(result: CheckResult) -> Table:
         result.data,
         f"k = {result.k}, {result.trials} trial{'s' * (result.trials > 1)}, seed {result.seed}"
         + (f", {result.resamples} resamples per interval" if result.resamples else ""),
-        f"statistic: {result.statistic}; "
-        + ("PASS when at least the tolerance" if snr else "PASS when within the tolerance"),
+        f"statistic: {result.statistic}",
     ]
     if result.truth is None:
         caption.append("truth unknown (your data): only the response to the change is judged")
