@@ -17,9 +17,11 @@ from typing import Any
 
 import numpy as np
 
+from mitool.device_kernels import set_device
 from mitool.errors import MitoolError
 from mitool.estimators import get_estimator
 from mitool.estimators.knn import Curve
+from mitool.neighbors import BACKENDS, using_backend
 from mitool.normalize import GLOBAL_NORMS, constant_columns, normalize
 from mitool.parallel import resolve_jobs
 from mitool.resample import (
@@ -63,6 +65,8 @@ def estimate(
     jobs: int | None = None,
     progress: bool = False,
     options: Mapping[str, Any] | None = None,
+    backend: str = "auto",
+    device: str | None = None,
     names: tuple[str, str] = ("X", "T"),
 ) -> MIResult:
     """Estimate the mutual information I(X; T) between two samples.
@@ -94,6 +98,11 @@ def estimate(
     progress : draw a progress bar on stderr while the replicates (or training epochs) run.
     options : the estimator's own settings, e.g. ``{"epochs": 100, "hidden": (100, 100)}`` for
         the neural estimators (:class:`mitool.estimators.neural.NeuralOptions`).
+    backend : the kNN searches' path: ``auto`` (by n, dimension and what is installed),
+        ``tree``, ``numba``, ``brute`` or ``torch``; every path gives identical counts
+        (:mod:`mitool.neighbors`).
+    device : ``cpu``, ``cuda`` or ``auto``: where the torch backend (chosen by ``auto`` when the
+        device is not the CPU) or a neural estimator runs.
     names : how to call X and T in messages (file names on the command line).
 
     Returns
@@ -110,6 +119,9 @@ def estimate(
     if units not in UNITS:
         raise MitoolError(f"unknown units '{units}'; choose one of: {', '.join(UNITS)}")
     grid = _check_scales(scales) if spec.sweeps_scale and norm in GLOBAL_NORMS else (1.0,)
+    backend, device = _check_backend(spec.family, backend, device)
+    if spec.family == "neural" and device != "cpu":
+        options = {"device": device, **(options or {})}
     settings = spec.make_options(options)
     _check_resampling(ci, resamples, ci_method, permutations)
     resolve_jobs(jobs)
@@ -119,7 +131,7 @@ def estimate(
     notes = _notes_on_columns(x, t, names, dropped)
     curve, ties = point_curve(
         x, t, estimator=estimator, norm=norm, k=k, grid=grid, seed=seed, exhaustive=full_curve,
-        options=settings, progress=progress, names=names,
+        options=settings, progress=progress, backend=backend, device=device, names=names,
     )
     notes += curve.notes
     if ties.jittered:
@@ -132,7 +144,8 @@ def estimate(
     best = curve.best
     value = float(curve.values[best])
     point = partial(
-        point_value, estimator=estimator, norm=norm, k=k, grid=grid, options=settings
+        point_value, estimator=estimator, norm=norm, k=k, grid=grid, options=settings,
+        backend=backend, device=device,
     )
     ci_seed, null_seed = np.random.SeedSequence(seed).spawn(2)
     interval = None
@@ -191,6 +204,8 @@ def point_curve(
     exhaustive: bool = False,
     options: Any = None,
     progress: bool = False,
+    backend: str = "auto",
+    device: str = "cpu",
     names: tuple[str, str] = ("X", "T"),
 ) -> tuple[Curve, TieStats]:
     """The estimator on validated rows: normalise → break ties → Î(X; c·T) for c in ``grid``."""
@@ -205,9 +220,11 @@ def point_curve(
     else:
         xn, tn = normalize(x, norm, names[0]), normalize(t, norm, names[1])
         xn, tn, ties = break_ties(xn, tn, k, seed)
-    curve = get_estimator(estimator).curve(
-        xn, tn, grid, k, exhaustive=exhaustive, seed=seed, options=options, progress=progress
-    )
+    set_device(device)
+    with using_backend(backend):
+        curve = get_estimator(estimator).curve(
+            xn, tn, grid, k, exhaustive=exhaustive, seed=seed, options=options, progress=progress
+        )
     return curve, ties
 
 
@@ -221,12 +238,25 @@ def point_value(
     k: int,
     grid: tuple[float, ...],
     options: Any = None,
+    backend: str = "auto",
+    device: str = "cpu",
 ) -> float:
     """The estimate in nats (the maximum over the grid): what every replicate recomputes."""
     curve, _ = point_curve(
-        x, t, estimator=estimator, norm=norm, k=k, grid=grid, seed=seed, options=options
+        x, t, estimator=estimator, norm=norm, k=k, grid=grid, seed=seed, options=options,
+        backend=backend, device=device,
     )
     return float(curve.values[curve.best])
+
+
+def _check_backend(family: str, backend: str, device: str | None) -> tuple[str, str]:
+    if backend not in BACKENDS:
+        raise MitoolError(f"unknown backend '{backend}'; choose one of: {', '.join(BACKENDS)}")
+    if device not in (None, "cpu", "cuda", "auto"):
+        raise MitoolError(f"unknown device '{device}'; choose one of: cpu, cuda, auto")
+    if family == "knn" and backend == "auto" and device in ("cuda", "auto"):
+        backend = "torch"  # the GPU path: chunked all-pairs in float64
+    return backend, device or "cpu"
 
 
 def _check_resampling(ci: float, resamples: int, ci_method: str, permutations: int) -> None:

@@ -123,7 +123,15 @@ def estimate_cmd(
         None, "--batch-size", help="Neural: rows per batch [default: 100]."
     ),
     device: Optional[str] = typer.Option(
-        None, "--device", help="Neural: cpu, cuda or auto [default: cpu]."
+        None,
+        "--device",
+        help="cpu, cuda or auto: where a neural estimator trains, or where kNN searches run "
+        "(all pairs in torch) [default: cpu].",
+    ),
+    backend: str = typer.Option(
+        "auto",
+        "--backend",
+        help="kNN search path: auto, tree, numba, brute or torch (identical results).",
     ),
     evaluation: Optional[str] = typer.Option(
         None, "--eval", help="Neural: train (the bound on the training rows) or heldout."
@@ -144,7 +152,6 @@ def estimate_cmd(
         epochs=epochs,
         lr=lr,
         batch_size=batch_size,
-        device=device,
         eval=evaluation,
         remine_lambda=remine_lambda,
         remine_c=remine_c,
@@ -171,6 +178,8 @@ def estimate_cmd(
             jobs=jobs,
             progress=stderr_is_terminal() and not as_json,
             options=options,
+            backend=backend,
+            device=device,
             names=names,
         )
     if trace is not None:

@@ -11,15 +11,28 @@ Proposition 2 of paper 000 (KSG(aX; aT) = KSG(X; T)) holds bit for bit:
   ``np.nextafter(r, -inf)`` with ``<=``: no absolute epsilon, so the count does not depend on the
   data's scale. In 1-D the counts come from one sort and binary searches whose boundaries are
   re-checked with the same subtraction the tree uses, so they equal the tree's counts exactly.
+
+Each max-norm operation has several exact paths (``backend``): ``tree`` (scipy/scikit-learn
+trees, numpy binary searches), ``numba`` (compiled kernels, :mod:`mitool.kernels`: a grid for
+the 2-D joint space, galloping counts in 1-D, brute force in many dimensions), ``brute``
+(compiled all-pairs everywhere) and ``torch`` (chunked all-pairs in float64 on a GPU or the
+CPU, :mod:`mitool.device_kernels`). ``auto`` picks by n, dimension and what is installed. All
+give identical distances and counts; Euclidean searches (BI-KSG) and algorithm 2's neighbour
+indices always use the trees.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.spatial import cKDTree
 from sklearn.neighbors import KDTree
+
+from mitool import kernels
+from mitool.errors import MitoolError
 
 #: Minkowski p of each metric name, as scipy's cKDTree takes it.
 P_OF_METRIC = {"chebyshev": np.inf, "euclidean": 2.0}
@@ -35,6 +48,46 @@ def set_threads(workers: int) -> None:
     _WORKERS = workers
 
 
+BACKENDS = ("auto", "tree", "numba", "brute", "torch")
+_BACKEND = "auto"
+
+#: Brute force beats trees once the space has this many dimensions (log2 n is below it for the
+#: n where all pairs stay affordable), up to this many rows.
+BRUTE_MIN_DIM = 16
+BRUTE_MAX_ROWS = 60_000
+
+
+@contextmanager
+def using_backend(name: str) -> Iterator[None]:
+    """Run the neighbour searches inside the block with backend ``name``."""
+    global _BACKEND
+    if name not in BACKENDS:
+        raise MitoolError(f"unknown backend '{name}'; choose one of: {', '.join(BACKENDS)}")
+    if name in ("numba", "brute") and not kernels.available():
+        raise MitoolError(f"--backend {name} needs numba: pip install numba")
+    previous, _BACKEND = _BACKEND, name
+    try:
+        yield
+    finally:
+        _BACKEND = previous
+
+
+def _path(n: int, dim: int, *, joint: bool) -> str:
+    """The path for one max-norm search: tree, grid, sorted, brute or torch."""
+    backend = _BACKEND
+    if backend == "torch":
+        return "torch"
+    if backend == "tree" or not kernels.available():
+        return "tree"
+    if backend == "brute":
+        return "brute"
+    if dim == (2 if joint else 1):
+        return "grid" if joint else "sorted"
+    if backend == "numba" or (dim >= BRUTE_MIN_DIM and n <= BRUTE_MAX_ROWS):
+        return "brute"
+    return "tree"
+
+
 def kth_neighbor(
     z: np.ndarray, k: int, metric: str = "chebyshev", *, return_index: bool = False
 ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -43,6 +96,10 @@ def kth_neighbor(
     Returns ``(eps, idx)``: ``eps`` has shape (n,); ``idx`` (only with ``return_index``) has
     shape (n, k) and holds the k nearest neighbours, nearest first.
     """
+    if metric == "chebyshev" and not return_index:
+        eps = _kth_chebyshev(z, k)
+        if eps is not None:
+            return eps, None
     tree = cKDTree(z, balanced_tree=False, compact_nodes=False)
     order = tree.indices
     ks = list(range(2, k + 2)) if return_index else [k + 1]
@@ -54,6 +111,20 @@ def kth_neighbor(
     neighbors = np.empty((len(z), k), dtype=np.intp)
     neighbors[order] = idx
     return eps, neighbors
+
+
+def _kth_chebyshev(z: np.ndarray, k: int) -> np.ndarray | None:
+    """The k-th max-norm distance by the backend's compiled path, or None for the tree."""
+    path = _path(len(z), z.shape[1], joint=True)
+    if path == "grid":
+        return kernels.grid_knn_2d(z, k, _WORKERS)  # None when the data are too clumped
+    if path == "brute":
+        return kernels.brute_knn(z, k, _WORKERS)
+    if path == "torch":
+        from mitool import device_kernels
+
+        return device_kernels.knn(z, k)
+    return None
 
 
 @dataclass(frozen=True)
@@ -76,21 +147,33 @@ class MarginalCounter:
             line = points[:, 0]
             order = np.argsort(line, kind="stable")
             return cls(points, metric, _sorted=line[order], _order=order)
+        if metric == "chebyshev" and _path(len(points), points.shape[1], joint=False) != "tree":
+            return cls(points, metric)  # all pairs, compiled or on a device: nothing to build
         return cls(points, metric, _tree=KDTree(points, metric=metric))
 
     def scaled(self, c: float) -> MarginalCounter:
         """The counter of ``c * points``; in 1-D, sort(c·t) == c·sort(t) bit for bit (c > 0)."""
         points = c * self.points
         if self._sorted is not None:
-            sorted_scaled = c * self._sorted
-            return MarginalCounter(points, self.metric, _sorted=sorted_scaled, _order=self._order)
+            return MarginalCounter(
+                points, self.metric, _sorted=c * self._sorted, _order=self._order
+            )
         return MarginalCounter.build(points, self.metric)
 
     def count(self, radius: np.ndarray, *, strict: bool) -> np.ndarray:
         """Per point i, #{j : dist(p_j, p_i) < radius_i} (``strict``) or ``<=``, j = i included."""
         r = np.nextafter(radius, -np.inf) if strict else radius  # "< r" as "<= the float below r"
+        path = _path(len(self.points), self.points.shape[1], joint=False)
+        if self.metric == "chebyshev" and path == "torch":
+            from mitool import device_kernels
+
+            return device_kernels.count(self.points, r)
         if self._sorted is not None:
-            return _count_sorted(self._sorted, self.points[:, 0], r)
+            if path == "tree":
+                return _count_sorted(self._sorted, self.points[:, 0], r)
+            return kernels.count_sorted(self._sorted, self.points[:, 0], self._order, r, _WORKERS)
+        if self._tree is None:
+            return kernels.brute_count(self.points, r, _WORKERS)
         return self._tree.query_radius(self.points, r, count_only=True).astype(np.int64)
 
 

@@ -118,3 +118,71 @@ def test_curve_equals_estimates_at_each_scale(algorithm, fn):
     curve = fn(x, t, scales, 3, exhaustive=True).values
     for c, value in zip(scales, curve, strict=True):
         assert value == pytest.approx(brute_ksg(x, c * t, 3, algorithm)[3], abs=1e-12)
+
+
+# --- every backend gives the reference's distances and counts, bit for bit -----------------------
+
+BACKENDS = ("tree", "numba", "brute", "torch")
+
+
+def _shaped(kind: str, n: int, d: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, d))
+    t = 0.7 * x + rng.standard_normal((n, d))
+    if kind == "ties":  # many exact ties and duplicate coordinates
+        x, t = np.round(x, 1), np.round(t, 1)
+    elif kind == "heavy":  # heavy tails and a large scale: clumped cells for the grid
+        x = 1e3 * x**3
+    elif kind == "tiny":
+        x, t = 1e-9 * x, 1e-9 * t
+    return x, t
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("kind", ("gauss", "ties", "heavy", "tiny"))
+@pytest.mark.parametrize("d", (1, 4, 10))
+def test_backends_match_brute_force_exactly(backend, kind, d):
+    if backend == "torch":
+        pytest.importorskip("torch")
+    from mitool.neighbors import using_backend
+
+    x, t = _shaped(kind, 400, d, seed=d)
+    z = np.hstack([x, t])
+    dist = _dist(z, "chebyshev")
+    np.fill_diagonal(dist, np.inf)
+    eps_ref = np.sort(dist, axis=1)[:, 2]
+    with using_backend(backend):
+        eps, _ = kth_neighbor(z, 3)
+        np.testing.assert_array_equal(eps, eps_ref)
+        for part in (x, t):
+            ref = _dist(part, "chebyshev")
+            for strict in (True, False):
+                r = np.nextafter(eps, -np.inf) if strict else eps
+                want = (ref <= r[:, None]).sum(axis=1)
+                counter = MarginalCounter.build(part)
+                np.testing.assert_array_equal(counter.count(eps, strict=strict), want)
+                scaled = counter.scaled(0.3).count(eps, strict=strict)
+                ref_scaled = _dist(0.3 * part, "chebyshev")
+                np.testing.assert_array_equal(scaled, (ref_scaled <= r[:, None]).sum(axis=1))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_estimates_identical_on_every_backend(backend):
+    if backend == "torch":
+        pytest.importorskip("torch")
+    import mitool
+
+    x, t = _shaped("gauss", 600, 2, seed=9)
+    reference = mitool.estimate(x, t, resamples=0, backend="tree", full_curve=True)
+    result = mitool.estimate(x, t, resamples=0, backend=backend, full_curve=True)
+    assert result.value == reference.value
+    assert result.curve == reference.curve
+
+
+def test_unknown_backend_is_an_error():
+    import mitool
+    from mitool import MitoolError
+
+    x, t = _shaped("gauss", 50, 1, seed=0)
+    with pytest.raises(MitoolError, match="unknown backend"):
+        mitool.estimate(x, t, resamples=0, backend="gpu")
