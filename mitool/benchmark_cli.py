@@ -59,12 +59,12 @@ def benchmark_cmd(
     estimators: Optional[str] = typer.Option(
         None,
         "--estimators",
-        help="estimator/norm pairs [default: ksg/none,bi-ksg/none,ksg/local,ksg/global,"
-        "ksg/global-linf].",
+        help="estimator/norm pairs (default: ksg/none,bi-ksg/none,ksg/local,ksg/global,"
+        "ksg/global-linf).",
     ),
     k: int = typer.Option(3, "-k", "--neighbors", help="Neighbours of the kNN estimators."),
     seed: int = typer.Option(0, "--seed", help="Seed of every trial."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Processes [default: all]."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Processes (default: all)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
     csv_path: Optional[str] = typer.Option(None, "--csv", help="Also write the scores to a CSV."),
 ) -> None:

@@ -82,11 +82,11 @@ def estimate_cmd(
         None,
         "--norm",
         help="none, local, global, global-linf (kNN) or global-corrected (neural) "
-        "[default: global-linf for kNN, global-corrected for neural estimators].",
+        "(default: global-linf for kNN, global-corrected for neural estimators).",
     ),
     k: int = typer.Option(3, "-k", "--neighbors", help="Number of nearest neighbours."),
     scales: Optional[str] = typer.Option(
-        None, "--scales", help="Grid of c for the global norms [default: 0.1,0.2,...,2.0]."
+        None, "--scales", help="Grid of c for the global norms (default: 0.1,0.2,...,2.0)."
     ),
     units: str = typer.Option("nats", "--units", help="nats or bits."),
     seed: int = typer.Option(
@@ -102,31 +102,31 @@ def estimate_cmd(
         help="subsample (without replacement; valid for kNN) or bootstrap (with replacement).",
     ),
     subsample: Optional[int] = typer.Option(
-        None, "--subsample-size", help="Rows of each subsample [default: n/2]."
+        None, "--subsample-size", help="Rows of each subsample (default: n/2)."
     ),
     permutations: int = typer.Option(
         0, "--permutations", "-P", help="Shuffles of T for a test of independence (0: none)."
     ),
     jobs: Optional[int] = typer.Option(
-        None, "--jobs", "-j", help="Worker processes for replicates [default: all cores]."
+        None, "--jobs", "-j", help="Worker processes for replicates (default: all cores)."
     ),
     drop_nan: bool = typer.Option(
         False, "--drop-nan", help="Drop rows holding NaN or inf (and say how many)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
     hidden: Optional[str] = typer.Option(
-        None, "--hidden", help="Neural: critic hidden widths, e.g. 20 or 100,100 [default: 20]."
+        None, "--hidden", help="Neural: critic hidden widths, e.g. 20 or 100,100 (default: 20)."
     ),
-    epochs: Optional[int] = typer.Option(None, "--epochs", help="Neural: epochs [default: 50]."),
-    lr: Optional[float] = typer.Option(None, "--lr", help="Neural: Adam's rate [default: 1e-3]."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="Neural: epochs (default: 50)."),
+    lr: Optional[float] = typer.Option(None, "--lr", help="Neural: Adam's rate (default: 1e-3)."),
     batch_size: Optional[int] = typer.Option(
-        None, "--batch-size", help="Neural: rows per batch [default: 100]."
+        None, "--batch-size", help="Neural: rows per batch (default: 100)."
     ),
     device: Optional[str] = typer.Option(
         None,
         "--device",
         help="cpu, cuda or auto: where a neural estimator trains, or where kNN searches run "
-        "(all pairs in torch) [default: cpu].",
+        "(all pairs in torch) (default: cpu).",
     ),
     backend: str = typer.Option(
         "auto",
@@ -137,10 +137,10 @@ def estimate_cmd(
         None, "--eval", help="Neural: train (the bound on the training rows) or heldout."
     ),
     remine_lambda: Optional[float] = typer.Option(
-        None, "--remine-lambda", help="MINE: ReMINE regulariser weight (e.g. 0.1) [default: 0]."
+        None, "--remine-lambda", help="MINE: ReMINE regulariser weight (e.g. 0.1) (default: 0)."
     ),
     remine_c: Optional[float] = typer.Option(
-        None, "--remine-c", help="MINE: ReMINE target C for log E_Q[e^F] [default: 0]."
+        None, "--remine-c", help="MINE: ReMINE target C for log E_Q[e^F] (default: 0)."
     ),
     trace: Optional[str] = typer.Option(
         None, "--trace", help="Neural: write the per-epoch training terms to this JSON file."
