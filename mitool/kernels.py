@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 import os
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -30,14 +29,16 @@ import numpy as np
 MAX_CELL_LOAD = 64
 
 
-@cache
+try:
+    import numba
+    from numba import njit, prange
+except ImportError:  # the tree paths still work; kernels are simply not offered
+    numba = None
+
+
 def available() -> bool:
     """True when numba imports (the compiled kernels can run)."""
-    try:
-        import numba  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return numba is not None
 
 
 def _threads(workers: int) -> int:
@@ -45,14 +46,11 @@ def _threads(workers: int) -> int:
     return max(1, (cores or 1) if workers < 0 else workers)
 
 
-@cache
-def _compiled() -> dict[str, Any]:
-    """Compile (or load from numba's on-disk cache) the kernels, once per process."""
-    import numba
-    from numba import njit, prange
+if numba is not None:
+    # Compiled on first use and cached on disk (cache=True), so later processes load them.
 
     @njit(cache=True, nogil=True)
-    def insert(best: np.ndarray, value: float) -> None:
+    def _insert(best: np.ndarray, value: float) -> None:
         """Keep ``best`` (ascending, length k) the k smallest values seen."""
         k = best.shape[0]
         if value >= best[k - 1]:
@@ -64,7 +62,7 @@ def _compiled() -> dict[str, Any]:
         best[j] = value
 
     @njit(cache=True, parallel=True)
-    def grid_knn(a, b, k, cell_start, cell_points, gx, gy, h, ax0, by0, inv_h):
+    def _grid_knn(a, b, k, cell_start, cell_points, gx, gy, h, ax0, by0, inv_h):
         n = a.shape[0]
         eps = np.empty(n)
         for idx in prange(n):
@@ -87,7 +85,7 @@ def _compiled() -> dict[str, Any]:
                                 j = cell_points[p]
                                 if j != i:
                                     d = max(abs(a[j] - a[i]), abs(b[j] - b[i]))
-                                    insert(best, d)
+                                    _insert(best, d)
                         if step == 0:
                             break
                         qy += step
@@ -102,7 +100,7 @@ def _compiled() -> dict[str, Any]:
         return eps
 
     @njit(cache=True, nogil=True)
-    def bucket(cell, ncells):
+    def _bucket(cell, ncells):
         """Counting sort: the points of each cell, contiguous, and where each cell starts."""
         start = np.zeros(ncells + 1, dtype=np.int64)
         for c in cell:
@@ -117,7 +115,7 @@ def _compiled() -> dict[str, Any]:
         return start, points
 
     @njit(cache=True, parallel=True)
-    def count_sorted(s, x, order, r):
+    def _count_sorted(s, x, order, r):
         n = x.shape[0]
         out = np.empty(n, dtype=np.int64)
         for q in prange(n):
@@ -155,7 +153,7 @@ def _compiled() -> dict[str, Any]:
         return out
 
     @njit(cache=True, parallel=True)
-    def brute_knn(z, k):
+    def _brute_knn(z, k):
         n, dim = z.shape
         eps = np.empty(n)
         for i in prange(n):
@@ -172,12 +170,12 @@ def _compiled() -> dict[str, Any]:
                         if d >= bound:
                             break
                 if d < bound:
-                    insert(best, d)
+                    _insert(best, d)
             eps[i] = best[k - 1]
         return eps
 
     @njit(cache=True, parallel=True)
-    def brute_count(p, r):
+    def _brute_count(p, r):
         n, dim = p.shape
         out = np.empty(n, dtype=np.int64)
         for i in prange(n):
@@ -194,13 +192,16 @@ def _compiled() -> dict[str, Any]:
             out[i] = total
         return out
 
+
+
+def _compiled() -> dict[str, Any]:
     return {
         "numba": numba,
-        "grid_knn": grid_knn,
-        "count_sorted": count_sorted,
-        "bucket": bucket,
-        "brute_knn": brute_knn,
-        "brute_count": brute_count,
+        "grid_knn": _grid_knn,
+        "count_sorted": _count_sorted,
+        "bucket": _bucket,
+        "brute_knn": _brute_knn,
+        "brute_count": _brute_count,
     }
 
 
