@@ -156,8 +156,28 @@ def _run(
     )
 
 
-def _z(level: float) -> float:
-    return float(normal.ppf(0.5 + level / 2))
+def _normal_interval(
+    estimate: float,
+    sd: float,
+    level: float,
+    method: str,
+    values: np.ndarray,
+    resamples: int,
+    size: int | None,
+) -> Interval:
+    """Î ± z_(1+level)/2 · sd, with what the replicates ``values`` say about themselves."""
+    half = float(normal.ppf(0.5 + level / 2)) * sd
+    return Interval(
+        low=estimate - half,
+        high=estimate + half,
+        level=level,
+        method=method,
+        resamples=len(values),
+        subsample_size=size,
+        sd=sd,
+        replicate_mean=float(values.mean()),
+        failed=resamples - len(values),
+    )
 
 
 def subsample_size(n: int, size: int | None, min_rows: int) -> int:
@@ -202,18 +222,7 @@ def subsample_interval(
     within = sum(float(np.sum((g - g.mean()) ** 2)) for g in groups if len(g) > 1)
     sd = math.sqrt(within / dof * size / n)
     values = np.concatenate(groups)
-    half = _z(level) * sd
-    return Interval(
-        low=estimate - half,
-        high=estimate + half,
-        level=level,
-        method="subsample",
-        resamples=len(values),
-        subsample_size=size,
-        sd=sd,
-        replicate_mean=float(values.mean()),
-        failed=resamples - len(values),
-    )
+    return _normal_interval(estimate, sd, level, "subsample", values, resamples, size)
 
 
 def bootstrap_interval(
@@ -236,18 +245,7 @@ def bootstrap_interval(
     if len(values) < 2:
         return None
     sd = float(values.std(ddof=1))
-    half = _z(level) * sd
-    return Interval(
-        low=estimate - half,
-        high=estimate + half,
-        level=level,
-        method="bootstrap",
-        resamples=len(values),
-        subsample_size=None,
-        sd=sd,
-        replicate_mean=float(values.mean()),
-        failed=resamples - len(values),
-    )
+    return _normal_interval(estimate, sd, level, "bootstrap", values, resamples, None)
 
 
 def permutation_test(
