@@ -147,24 +147,10 @@ def estimate(
         point_value, estimator=estimator, norm=norm, k=k, grid=grid, options=settings,
         backend=backend, device=device,
     )
-    ci_seed, null_seed = np.random.SeedSequence(seed).spawn(2)
-    interval = None
-    if resamples and ci_method == "subsample":
-        interval = subsample_interval(
-            point, x, t, value, resamples=resamples, level=ci, size=m, seed=ci_seed, jobs=jobs,
-            progress=progress,
-        )
-    elif resamples:
-        interval = bootstrap_interval(
-            point, x, t, value, resamples=resamples, level=ci, seed=ci_seed, jobs=jobs,
-            progress=progress,
-        )
-    null = None
-    if permutations:
-        null = permutation_test(
-            point, x, t, value, permutations=permutations, seed=null_seed, jobs=jobs,
-            progress=progress,
-        )
+    interval, null = _resample(
+        point, x, t, value, seed=seed, level=ci, resamples=resamples, method=ci_method, size=m,
+        permutations=permutations, jobs=jobs, progress=progress,
+    )
     notes += _notes_on_resampling(interval, null, resamples, permutations, value)
 
     for note in notes:
@@ -247,6 +233,42 @@ def point_value(
         backend=backend, device=device,
     )
     return float(curve.values[curve.best])
+
+
+def _resample(
+    point: Any,
+    x: np.ndarray,
+    t: np.ndarray,
+    value: float,
+    *,
+    seed: int,
+    level: float,
+    resamples: int,
+    method: str,
+    size: int,
+    permutations: int,
+    jobs: int | None,
+    progress: bool,
+) -> tuple[Interval | None, NullTest | None]:
+    """The interval and the permutation test, each from its own child of the seed."""
+    ci_seed, null_seed = np.random.SeedSequence(seed).spawn(2)
+    common = {"jobs": jobs, "progress": progress}
+    interval = None
+    if resamples and method == "subsample":
+        interval = subsample_interval(
+            point, x, t, value, resamples=resamples, level=level, size=size, seed=ci_seed,
+            **common,
+        )
+    elif resamples:
+        interval = bootstrap_interval(
+            point, x, t, value, resamples=resamples, level=level, seed=ci_seed, **common
+        )
+    null = None
+    if permutations:
+        null = permutation_test(
+            point, x, t, value, permutations=permutations, seed=null_seed, **common
+        )
+    return interval, null
 
 
 def _check_backend(family: str, backend: str, device: str | None) -> tuple[str, str]:
