@@ -278,6 +278,10 @@ from mitool.check_cli import register as _register_checks  # noqa: E402
 
 _register_checks(app)
 
+from mitool.trace_cli import register as _register_trace  # noqa: E402
+
+_register_trace(app)
+
 
 def main(argv: Optional[list[str]] = None) -> int:
     """Entry point: run the app, turning every user error into one line and exit status 2."""

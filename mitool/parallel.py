@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, parallel_config
 
 from mitool.errors import MitoolError
 from mitool.neighbors import set_threads
@@ -50,16 +50,22 @@ def parallel_map(
     progress: bool = False,
     description: str = "",
     steps: Sequence[int] | None = None,
+    backend: str | None = None,
 ) -> list[R]:
     """``[fn(*args) for args in tasks]`` on ``jobs`` processes (None: all cores).
 
     ``fn`` must be picklable (a module-level function or a partial of one). ``steps`` gives
-    each task's weight on the progress bar (default 1).
+    each task's weight on the progress bar (default 1). ``backend`` names a joblib backend with
+    workers of its own, e.g. ``"dask"`` inside a ``distributed.Client``: every one of its
+    workers is used, ``jobs`` is ignored, and the bar moves when all tasks are done.
     """
     weights = list(steps) if steps is not None else [1] * len(tasks)
     jobs = min(resolve_jobs(jobs), len(tasks))
     with progress_bar(sum(weights), description, progress) as advance:
-        if jobs <= 1:  # in this process, each neighbour query on all cores
+        if backend is not None:  # an engine with workers of its own (e.g. a Dask cluster)
+            with parallel_config(backend=backend):
+                results = iter(Parallel(n_jobs=-1)(delayed(fn)(*args) for args in tasks))
+        elif jobs <= 1:  # in this process, each neighbour query on all cores
             results = (fn(*args) for args in tasks)
         else:
             threads = max(1, cores() // jobs)

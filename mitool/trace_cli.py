@@ -1,0 +1,228 @@
+"""``mitool trace`` and ``mitool demo infoplane``: the information plane over training epochs."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from mitool.errors import MitoolError
+from mitool.progress import stderr_is_terminal
+from mitool.trace import (
+    DEFAULT_PAIRS,
+    QUANTITIES,
+    TraceResult,
+    parse_epochs,
+    read_run,
+    save_plane_plot,
+    save_trace_plot,
+    trace,
+)
+
+demo_app = typer.Typer(
+    no_args_is_help=True, help="Built-in demonstrations that run offline on bundled data."
+)
+
+_MAX_WARNINGS = 5
+
+
+def _split(text: Optional[str]) -> Optional[list[str]]:
+    if text is None:
+        return None
+    items = [c.strip() for c in text.split(",") if c.strip()]
+    if not items:
+        raise MitoolError(f"empty list '{text}'")
+    return items
+
+
+def trace_cmd(
+    run: str = typer.Argument(
+        ...,
+        help="The run: an HDF5 file (/inputs, /labels, /epoch_<N>/<layer>) or a folder of .npy "
+        "files (inputs.npy, labels.npy, epoch_<N>_<layer>.npy).",
+    ),
+    x: Optional[str] = typer.Option(
+        None, "--x", help="Inputs: HDF5 dataset or file in the folder (default: /inputs, "
+        "inputs.npy).",
+    ),  # fmt: skip
+    y: Optional[str] = typer.Option(
+        None, "--y", help="Labels (default: /labels, labels.npy)."
+    ),
+    y_kind: str = typer.Option(
+        "auto", "--y-kind", help="auto (whole numbers with at most 256 values are classes), "
+        "discrete or continuous.",
+    ),  # fmt: skip
+    layers: Optional[str] = typer.Option(
+        None, "--layers", help="Layers, e.g. layer_3 (default: all)."
+    ),
+    epochs: Optional[str] = typer.Option(
+        None, "--epochs", help="Epochs, e.g. 0-10,20 (default: all)."
+    ),
+    pairs: str = typer.Option(
+        ",".join(DEFAULT_PAIRS), "--pairs", help="Estimator/norm pairs, comma-separated."
+    ),
+    k: int = typer.Option(3, "-k", "--neighbors", help="Number of nearest neighbours."),
+    resamples: int = typer.Option(
+        0, "--resamples", "-B", help="Replicates behind each interval (0: no interval)."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Seed of every random step."),
+    jobs: Optional[int] = typer.Option(
+        None, "--jobs", "-j", help="Worker processes (default: all cores)."
+    ),
+    out: Optional[str] = typer.Option(
+        None, "--out", help="JSON lines file of the estimates, appended to and reused "
+        "(default: beside the run, RUN.trace.jsonl or FOLDER/trace.jsonl).",
+    ),  # fmt: skip
+    plot: Optional[str] = typer.Option(
+        None, "--plot", help="Draw I(X; Z) against epoch with |Z| into this PNG (Fig. 6)."
+    ),
+    plot_plane: Optional[str] = typer.Option(
+        None, "--plot-plane", help="Draw I(Z; Y) against I(X; Z) into this PNG (Fig. 9)."
+    ),
+    backend: str = typer.Option(
+        "processes", "--backend", help="processes (this machine) or dask (a Dask cluster)."
+    ),
+    scheduler: Optional[str] = typer.Option(
+        None, "--scheduler", help="Address of the Dask scheduler, e.g. tcp://host:8786."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Trace I(X; Z) and I(Z; Y) of hidden layers over training epochs (the information plane)."""
+    loaded = read_run(
+        run, x=x, y=y, layers=_split(layers), y_kind=y_kind,
+        epochs=None if epochs is None else parse_epochs(epochs),
+    )  # fmt: skip
+    result = trace(
+        loaded, pairs=pairs, k=k, seed=seed, resamples=resamples, jobs=jobs, out=out,
+        progress=stderr_is_terminal() and not as_json, backend=backend, scheduler=scheduler,
+    )  # fmt: skip
+    _plots(result, plot, plot_plane)
+    _report(result, as_json)
+
+
+def _plots(result: TraceResult, plot: Optional[str], plane: Optional[str]) -> None:
+    if plot is not None:
+        save_trace_plot(result, plot)
+    if plane is not None:
+        save_plane_plot(result, plane)
+
+
+def _report(result: TraceResult, as_json: bool, extra: Optional[dict] = None) -> None:
+    _warn(result)
+    if as_json:
+        print(json.dumps({**result.to_dict(), **(extra or {})}, allow_nan=False))
+        return
+    console = Console(width=None if stderr_is_terminal() else 160)
+    console.print(table(result))
+    for layer, by_pair in result.correlations().items():
+        cells = ", ".join(
+            f"{pair} {'-' if r is None else f'{r:+.3f}'}" for pair, r in by_pair.items()
+        )
+        console.print(
+            f"correlation of I(X; Z) with |Z| over epochs, {layer}: {cells}", soft_wrap=True
+        )
+    console.print(
+        f"{result.computed} estimates computed, {result.reused} reused from {result.out} "
+        f"({result.seconds:.1f} s)",
+        soft_wrap=True,
+    )
+
+
+def _warn(result: TraceResult) -> None:
+    """Each distinct warning once, with how many estimates gave it and the first of them."""
+    seen: dict[str, list[str]] = {}
+    for r in result.records:
+        for note in r.get("warnings") or ():
+            seen.setdefault(note, []).append(f"epoch {r['epoch']} {r['layer']} {r['pair']}")
+    for note, where in list(seen.items())[:_MAX_WARNINGS]:
+        also = f" and {len(where) - 1} more" if len(where) > 1 else ""
+        print(f"mitool: warning: {note} ({where[0]}{also})", file=sys.stderr)
+    if len(seen) > _MAX_WARNINGS:
+        print(
+            f"mitool: warning: ... and {len(seen) - _MAX_WARNINGS} other warnings (see "
+            f"{result.out})",
+            file=sys.stderr,
+        )
+
+
+def _cell(record: dict) -> str:
+    value = "-" if record["value"] is None else f"{record['value']:.3f}"
+    if record.get("ci_low") is not None and record.get("ci_high") is not None:
+        value += f" [{record['ci_low']:.3f}, {record['ci_high']:.3f}]"
+    return value
+
+
+def table(result: TraceResult) -> Table:
+    """One row per epoch and layer: |Z|, then I(X; Z) and I(Z; Y) of each pair, in nats."""
+    how = "ross" if result.y_discrete else "the pair's estimator"
+    out = Table(title=f"{result.source}: information plane in nats (I(Z; Y) by {how})")
+    for column in ("epoch", "layer", "|Z|"):
+        out.add_column(column, justify="right" if column != "layer" else "left", no_wrap=True)
+    for pair in result.pairs:
+        for quantity in QUANTITIES:
+            out.add_column(f"{quantity.replace(';', '; ')}\n{pair}", justify="right")
+    for epoch in result.epochs:
+        for layer in result.layers:
+            if (epoch, layer) not in result.scales:
+                continue
+            cells = [
+                _cell(result.value(epoch, layer, pair, q))
+                for pair in result.pairs
+                for q in QUANTITIES
+            ]
+            out.add_row(str(epoch), layer, f"{result.scales[(epoch, layer)]:.3f}", *cells)
+    return out
+
+
+@demo_app.command("infoplane")
+def infoplane_cmd(
+    out: str = typer.Option("infoplane-demo", "--out", help="Folder for the run, trace and plots."),
+    epochs: int = typer.Option(20, "--epochs", help="Training epochs (epoch 0 is the start)."),
+    rows: int = typer.Option(1000, "--rows", help="Rows of the digits traced (of 1797)."),
+    layers: str = typer.Option(
+        "layer_2", "--layers", help="Hidden layers traced: layer_1, layer_2, layer_3."
+    ),
+    pairs: str = typer.Option(
+        ",".join(DEFAULT_PAIRS), "--pairs", help="Estimator/norm pairs, comma-separated."
+    ),
+    k: int = typer.Option(3, "-k", "--neighbors", help="Number of nearest neighbours."),
+    resamples: int = typer.Option(
+        0, "--resamples", "-B", help="Replicates behind each interval (0: no interval)."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Seed of the training and the estimates."),
+    jobs: Optional[int] = typer.Option(
+        None, "--jobs", "-j", help="Worker processes (default: all cores)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Train a small MLP on scikit-learn's digits and trace a hidden layer (paper 000, Fig. 6)."""
+    from mitool.demo import infoplane
+
+    started = time.perf_counter()
+    demo = infoplane(
+        out, epochs=epochs, rows=rows, layers=_split(layers) or (), pairs=_split(pairs) or (),
+        k=k, seed=seed, resamples=resamples, jobs=jobs,
+        progress=stderr_is_terminal() and not as_json,
+    )  # fmt: skip
+    seconds = time.perf_counter() - started
+    extra = {"accuracy": demo.accuracy, "files": demo.files, "demo_seconds": seconds}
+    _report(demo.result, as_json, extra)
+    if not as_json:
+        console = Console(width=None if stderr_is_terminal() else 160)
+        console.print(
+            f"training accuracy after {epochs} epochs: {demo.accuracy[-1]:.3f}; wrote "
+            + ", ".join(demo.files.values())
+            + f" ({seconds:.1f} s)",
+            soft_wrap=True,
+        )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``mitool trace`` and ``mitool demo infoplane`` to the command line."""
+    app.command("trace")(trace_cmd)
+    app.add_typer(demo_app, name="demo")
