@@ -71,29 +71,25 @@ if numba is not None:
             cx = min(int((a[i] - ax0) * inv_h), gx - 1)
             cy = min(int((b[i] - by0) * inv_h), gy - 1)
             ring = 0
+            last = max(gx, gy)  # by then every cell has been visited
             while True:
-                for qx in range(cx - ring, cx + ring + 1):
-                    if qx < 0 or qx >= gx:
-                        continue
-                    edge_x = qx == cx - ring or qx == cx + ring
-                    step = 1 if edge_x else 2 * ring
-                    qy = cy - ring
-                    while qy <= cy + ring:
-                        if 0 <= qy < gy:
-                            cell = qx * gy + qy
-                            for p in range(cell_start[cell], cell_start[cell + 1]):
-                                j = cell_points[p]
-                                if j != i:
-                                    d = max(abs(a[j] - a[i]), abs(b[j] - b[i]))
-                                    _insert(best, d)
-                        if step == 0:
-                            break
-                        qy += step
+                for qx in range(max(cx - ring, 0), min(cx + ring, gx - 1) + 1):
+                    if qx == cx - ring or qx == cx + ring:  # a full column of the ring
+                        y0, y1, step = max(cy - ring, 0), min(cy + ring, gy - 1), 1
+                    else:  # only the ring's top and bottom cells in this column
+                        y0, y1, step = cy - ring, cy + ring, max(2 * ring, 1)
+                    for qy in range(y0, y1 + 1, step):
+                        if qy < 0 or qy >= gy:
+                            continue
+                        cell = qx * gy + qy
+                        for p in range(cell_start[cell], cell_start[cell + 1]):
+                            j = cell_points[p]
+                            if j != i:
+                                d = max(abs(a[j] - a[i]), abs(b[j] - b[i]))
+                                _insert(best, d)
                 # Every point outside the (2·ring+1)² block lies at least ring·h away; the
                 # relative slack covers the rounding of the cell assignment.
-                if best[k - 1] <= ring * h * (1.0 - 1e-12) or (
-                    ring > gx and ring > gy
-                ):
+                if best[k - 1] <= ring * h * (1.0 - 1e-12) or ring >= last:
                     break
                 ring += 1
             eps[i] = best[k - 1]
@@ -224,15 +220,16 @@ def grid_knn_2d(z: np.ndarray, k: int, workers: int = -1) -> np.ndarray | None:
         return None
     # Cell side h: start from the bounding box, then shrink or grow it (twice) until the
     # average point shares its cell with about two others, wherever the mass actually lies.
-    h = math.sqrt(wa * wb / n)
+    # Never more than about 8n cells, and never a long thin grid: a side at least the longer
+    # extent over 8·sqrt(n) (a nearly constant column makes one extent tiny).
+    floor = max(math.sqrt(wa * wb / (8 * n)), max(wa, wb) / (8 * math.sqrt(n)))
+    h = max(math.sqrt(wa * wb / n), floor)
     for attempt in range(4):  # the cells passed on are always those of the final h
         cell, gx, gy, counts = _cells(a, b, ax0, bx0, h, n)
         load = float(np.dot(counts, counts)) / n  # the mean occupancy seen by a point
-        if attempt == 3 or 1.5 <= load <= 4.0 or (load < 1.5 and gx * gy >= 4 * n):
+        if attempt == 3 or 1.5 <= load <= 4.0 or (load < 1.5 and h <= floor):
             break
-        h *= min(4.0, math.sqrt(2.5 / load))
-        if (wa / h + 1) * (wb / h + 1) > 8 * n + 64:
-            h = math.sqrt(wa * wb / (8 * n))
+        h = max(h * min(4.0, math.sqrt(2.5 / load)), floor)
     if counts.max() > MAX_CELL_LOAD * max(load, 1.0):
         return None
     compiled = _compiled()

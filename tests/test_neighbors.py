@@ -186,3 +186,18 @@ def test_unknown_backend_is_an_error():
     x, t = _shaped("gauss", 50, 1, seed=0)
     with pytest.raises(MitoolError, match="unknown backend"):
         mitool.estimate(x, t, resamples=0, backend="gpu")
+
+
+@pytest.mark.parametrize("n", (34, 3000))
+def test_grid_knn_on_a_nearly_constant_column(n):
+    # A column with a spread of 1e-11 beside one of 0.4 once made the grid 10^6 cells long and
+    # the ring search ran for ever (found through ReLU layers with a dead unit, jittered).
+    from mitool.neighbors import using_backend
+
+    rng = np.random.default_rng(0)
+    z = np.column_stack([-0.05 + 1e-11 * rng.standard_normal(n), rng.uniform(0, 0.4, n)])
+    dist = _dist(z, "chebyshev")
+    np.fill_diagonal(dist, np.inf)
+    with using_backend("numba"):
+        eps, _ = kth_neighbor(z, 3)
+    np.testing.assert_array_equal(eps, np.sort(dist, axis=1)[:, 2])
