@@ -76,7 +76,11 @@ def estimate_cmd(
         None, "--format", help="Format of '-' (csv or npy) or of a file with another extension."
     ),
     estimator: str = typer.Option(
-        "ksg", "--estimator", "-e", help="ksg, ksg2, bi-ksg, or (with PyTorch) mine, nwj, infonce."
+        "ksg",
+        "--estimator",
+        "-e",
+        help="ksg, ksg2, bi-ksg, ross (T = integer class labels), or (with PyTorch) mine, nwj, "
+        "infonce.",
     ),
     norm: Optional[str] = typer.Option(
         None,
