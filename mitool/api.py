@@ -136,9 +136,9 @@ def estimate(
     notes += curve.notes
     if ties.jittered:
         notes.append(
-            f"{ties.duplicate_rows} duplicate row(s) ({ties.zero_radius} with a zero k-th "
-            f"neighbour distance): ties broken with seeded jitter of {ties.jitter:g} x each "
-            "column's standard deviation"
+            f"{ties.duplicate_rows or ties.x_tied_rows} duplicate row(s) ({ties.zero_radius} "
+            f"with a zero k-th neighbour distance): ties broken with seeded jitter of "
+            f"{ties.jitter:g} x each column's standard deviation"
         )
 
     best = curve.best
