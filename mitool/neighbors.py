@@ -145,7 +145,7 @@ class MarginalCounter:
     def build(cls, points: np.ndarray, metric: str = "chebyshev") -> MarginalCounter:
         if points.shape[1] == 1:
             line = points[:, 0]
-            order = np.argsort(line, kind="stable")
+            order = np.argsort(line)  # any order of ties: only the sorted values matter
             return cls(points, metric, _sorted=line[order], _order=order)
         if metric == "chebyshev" and _path(len(points), points.shape[1], joint=False) != "tree":
             return cls(points, metric)  # all pairs, compiled or on a device: nothing to build
