@@ -41,6 +41,7 @@ from mitool.api import MitoolWarning, estimate
 from mitool.errors import MitoolError
 from mitool.estimators import get_estimator
 from mitool.parallel import parallel_map, resolve_jobs
+from mitool.plotting import pyplot, save
 from mitool.synthetic import Sample, additive_gaussian, correlated_gaussians, snr_gaussian
 from mitool.validate import check_pair
 
@@ -700,15 +701,7 @@ def save_plot(result: CheckResult, path: str) -> None:
 
     check-scale uses a log η axis. matplotlib is an optional dependency (``mitool[plot]``).
     """
-    try:
-        import matplotlib
-    except ImportError:
-        raise MitoolError(
-            "--plot needs matplotlib: pip install 'mitool[plot]'"
-        ) from None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     grid = np.asarray(result.grid, dtype=float)
     for pair in result.pairs:
@@ -727,9 +720,4 @@ def save_plot(result: CheckResult, path: str) -> None:
     ax.set_title(f"check-{result.check}: {result.estimand} [{verdict}]", fontsize=10)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    try:
-        fig.savefig(path, dpi=120)
-    except OSError as exc:
-        raise MitoolError(f"{path}: cannot write the plot ({exc.strerror})") from None
-    finally:
-        plt.close(fig)
+    save(fig, path)

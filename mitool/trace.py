@@ -46,6 +46,7 @@ from mitool.errors import InputError, MitoolError
 from mitool.estimators import get_estimator
 from mitool.estimators.discrete import label_codes
 from mitool.parallel import parallel_map, resolve_jobs
+from mitool.plotting import pyplot, save
 from mitool.progress import progress_bar
 from mitool.validate import as_samples
 
@@ -660,30 +661,10 @@ def _record(
 # --- plots --------------------------------------------------------------------------------------
 
 
-def _pyplot() -> Any:
-    try:
-        import matplotlib
-    except ImportError:
-        raise MitoolError("plots need matplotlib: pip install 'mitool[plot]'") from None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig: Any, path: str, plt: Any) -> None:
-    try:
-        fig.savefig(path, dpi=120)
-    except OSError as exc:
-        raise MitoolError(f"{path}: cannot write the plot ({exc.strerror})") from None
-    finally:
-        plt.close(fig)
-
-
 def save_trace_plot(result: TraceResult, path: str) -> None:
     """I(X; Z) against epoch for each pair, |Z| on a second axis (paper 000, Fig. 6): one
     panel per layer (rows) and pair (columns), the interval shaded when there is one."""
-    plt = _pyplot()
+    plt = pyplot()
     rows, cols = len(result.layers), len(result.pairs)
     fig, axes = plt.subplots(
         rows, cols, figsize=(4.2 * cols, 3.0 * rows), squeeze=False, constrained_layout=True
@@ -705,13 +686,13 @@ def save_trace_plot(result: TraceResult, path: str) -> None:
             twin = ax.twinx()
             twin.plot(epochs, result.scale_curve(layer), color="tab:blue", linestyle="--")
             twin.set_ylabel("|Z|", color="tab:blue")
-    _save(fig, path, plt)
+    save(fig, path)
 
 
 def save_plane_plot(result: TraceResult, path: str) -> None:
     """The information plane (paper 000, Fig. 9): I(Z; Y) against I(X; Z), one panel per
     pair, points coloured by epoch, one line per layer."""
-    plt = _pyplot()
+    plt = pyplot()
     cols = len(result.pairs)
     fig, axes = plt.subplots(
         1, cols, figsize=(4.4 * cols, 3.6), squeeze=False, constrained_layout=True
@@ -736,7 +717,7 @@ def save_plane_plot(result: TraceResult, path: str) -> None:
             ax.legend(fontsize=7)
     if scatter is not None:
         fig.colorbar(scatter, ax=axes[0].tolist(), label="epoch")
-    _save(fig, path, plt)
+    save(fig, path)
 
 
 def _num(v: float | None) -> float:

@@ -1,0 +1,31 @@
+"""matplotlib for the ``--plot`` options, imported only when a plot is asked for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mitool.errors import MitoolError
+
+
+def pyplot() -> Any:
+    """``matplotlib.pyplot`` on the file-only Agg backend, or a one-line install hint."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise MitoolError("plots need matplotlib: pip install 'mitool[plot]'") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save(fig: Any, path: str) -> None:
+    """Write ``fig`` to ``path`` as a PNG and release it; an unwritable path is a one-line error."""
+    import matplotlib.pyplot as plt
+
+    try:
+        fig.savefig(path, dpi=120)
+    except OSError as exc:
+        raise MitoolError(f"{path}: cannot write the plot ({exc.strerror})") from None
+    finally:
+        plt.close(fig)
