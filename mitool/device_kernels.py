@@ -33,8 +33,8 @@ def _torch() -> Any:
     return torch
 
 
-def _device(torch: Any) -> Any:
-    name = _DEVICE
+def torch_device(torch: Any, name: str) -> Any:
+    """The torch device for ``cpu``, ``cuda`` or ``auto`` (cuda when available)."""
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
     if name == "cuda" and not torch.cuda.is_available():
@@ -48,7 +48,8 @@ def _chunks(n: int, dim: int) -> int:
 
 def _blocks(points: np.ndarray) -> tuple[Any, Any, int]:
     torch = _torch()
-    p = torch.as_tensor(np.ascontiguousarray(points, dtype=np.float64), device=_device(torch))
+    device = torch_device(torch, _DEVICE)
+    p = torch.as_tensor(np.ascontiguousarray(points, dtype=np.float64), device=device)
     return torch, p, _chunks(len(points), points.shape[1])
 
 

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from mitool.device_kernels import torch_device
 from mitool.errors import MitoolError
 from mitool.estimators.base import EstimatorSpec, register
 from mitool.estimators.knn import Curve
@@ -103,14 +104,6 @@ def _torch() -> Any:
     except ImportError:
         raise MitoolError(INSTALL_HINT) from None
     return torch
-
-
-def _device(torch: Any, name: str) -> Any:
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    if name == "cuda" and not torch.cuda.is_available():
-        raise MitoolError("--device cuda was asked for, but PyTorch sees no CUDA device here")
-    return torch.device(name)
 
 
 def _critic(torch: Any, d_in: int, hidden: Sequence[int]) -> Any:
@@ -265,7 +258,7 @@ def neural_curve(
     """Train the critic for ``objective`` on (x, t) and read out its bound, in nats."""
     torch = _torch()
     opts = options or NeuralOptions()
-    device = _device(torch, opts.device)
+    device = torch_device(torch, opts.device)
     n = len(x)
     n_eval = round(opts.heldout_fraction * n) if opts.eval == "heldout" else 0
     n_train = n - n_eval
