@@ -1,0 +1,512 @@
+"""An exact, parallel kd-tree (numba) for max-norm counting and k-th-neighbour search.
+
+The tree is built once on the unscaled points and queried at any per-dimension scale ``s``:
+every query answers exactly what an O(n²) search would answer on the explicitly scaled array
+``q = points * s`` (numpy's elementwise product), distances being max_d |q_jd − q_id| in
+float64. Bit-identical, not merely close:
+
+- Points are scaled by the very same multiplication ``s_d * p_jd``.
+- A node's box [lo_d, hi_d] is tight (lo and hi are coordinates of its points), and IEEE
+  multiplication and subtraction are monotone (weakly), so fl(s_d·lo_d) ≤ fl(s_d·x_d) ≤
+  fl(s_d·hi_d) for every point x of the node (the two ends swap when s_d < 0), and the float
+  distances from a query to the scaled box's near and far faces bound every point's float
+  distance exactly. Hence a node whose far distance is ≤ r is counted whole without visiting
+  its points, and a node whose near distance is > r (or ≥ the current k-th best) is skipped,
+  with no rounding slack anywhere. No fastmath (no FMA contraction) is used.
+
+Public API: :class:`KDTree` (``KDTree.build(points, leaf_size)``), :func:`count` and
+:func:`kth_neighbor`. ``workers``: the number of threads, -1 for all cores (as in
+:mod:`mitool.kernels`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+try:
+    import numba
+    from numba import njit, prange
+except ImportError:  # pragma: no cover - the module is only used where numba is available
+    numba = None
+
+#: Queries handed to a thread at a time (one stack and one k-best list per block).
+BLOCK = 64
+
+
+def available() -> bool:
+    """True when numba imports (the compiled tree can run)."""
+    return numba is not None
+
+
+def _threads(workers: int) -> int:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, (cores or 1) if workers < 0 else workers)
+
+
+def _set_threads(workers: int) -> None:
+    numba.set_num_threads(min(_threads(workers), numba.config.NUMBA_NUM_THREADS))
+
+
+if numba is not None:
+
+    @njit(cache=True, nogil=True)
+    def _select(keys, idx, lo, hi, kth):
+        """Reorder keys[lo:hi] (and idx alongside) so that keys[kth] is the one a full sort
+        would put there, with no larger key before it and no smaller one after it (Hoare
+        partitions around a median of three; equal keys stop both scans, so ties split evenly).
+        """
+        left = lo
+        right = hi - 1
+        while right > left:
+            mid = (left + right) >> 1
+            a = keys[left]
+            b = keys[mid]
+            c = keys[right]
+            if a < b:
+                if b < c:
+                    pivot = b
+                elif a < c:
+                    pivot = c
+                else:
+                    pivot = a
+            else:
+                if a < c:
+                    pivot = a
+                elif b < c:
+                    pivot = c
+                else:
+                    pivot = b
+            i = left
+            j = right
+            while i <= j:
+                while keys[i] < pivot:
+                    i += 1
+                while keys[j] > pivot:
+                    j -= 1
+                if i <= j:
+                    t = keys[i]
+                    keys[i] = keys[j]
+                    keys[j] = t
+                    u = idx[i]
+                    idx[i] = idx[j]
+                    idx[j] = u
+                    i += 1
+                    j -= 1
+            if kth <= j:
+                right = j
+            elif kth >= i:
+                left = i
+            else:
+                break
+
+    @njit(cache=True, nogil=True)
+    def _box(points, perm, s, e, lo, hi, node):
+        dim = points.shape[1]
+        first = perm[s]
+        for d in range(dim):
+            lo[node, d] = points[first, d]
+            hi[node, d] = points[first, d]
+        for m in range(s + 1, e):
+            j = perm[m]
+            for d in range(dim):
+                v = points[j, d]
+                if v < lo[node, d]:
+                    lo[node, d] = v
+                elif v > hi[node, d]:
+                    hi[node, d] = v
+
+    @njit(cache=True, nogil=True)
+    def _build(points, leaf_size, max_nodes, max_depth):
+        n, dim = points.shape
+        perm = np.arange(n)
+        start = np.zeros(max_nodes, dtype=np.int64)
+        end = np.zeros(max_nodes, dtype=np.int64)
+        left = np.full(max_nodes, -1, dtype=np.int64)
+        right = np.full(max_nodes, -1, dtype=np.int64)
+        lo = np.zeros((max_nodes, dim))
+        hi = np.zeros((max_nodes, dim))
+        keys = np.empty(n)
+        stack = np.empty(max_depth + 2, dtype=np.int64)
+        end[0] = n
+        nodes = 1
+        if n > 0:
+            _box(points, perm, 0, n, lo, hi, 0)
+            stack[0] = 0
+            sp = 1
+        else:
+            sp = 0
+        while sp > 0:
+            sp -= 1
+            node = stack[sp]
+            s = start[node]
+            e = end[node]
+            if e - s <= leaf_size:
+                continue
+            best = -1
+            spread = 0.0
+            for d in range(dim):
+                w = hi[node, d] - lo[node, d]
+                if w > spread:
+                    spread = w
+                    best = d
+            if best < 0:  # all points equal: nothing to split
+                continue
+            mid = s + (e - s) // 2
+            for m in range(s, e):
+                keys[m] = points[perm[m], best]
+            _select(keys, perm, s, e, mid)
+            a = nodes
+            b = nodes + 1
+            nodes += 2
+            start[a] = s
+            end[a] = mid
+            start[b] = mid
+            end[b] = e
+            _box(points, perm, s, mid, lo, hi, a)
+            _box(points, perm, mid, e, lo, hi, b)
+            left[node] = a
+            right[node] = b
+            stack[sp] = b
+            stack[sp + 1] = a
+            sp += 2
+        return perm, start[:nodes], end[:nodes], left[:nodes], right[:nodes], lo[:nodes], hi[:nodes]
+
+    @njit(cache=True, parallel=True)
+    def _count(tp, start, end, left, right, slo, shi, r, stack_size, block):
+        n, dim = tp.shape
+        out = np.zeros(n, dtype=np.int64)
+        nblocks = (n + block - 1) // block
+        for b in prange(nblocks):
+            stack = np.empty(stack_size, dtype=np.int64)
+            first = np.int64(b) * block
+            for p in range(first, min(first + block, n)):
+                ri = r[p]
+                if not ri >= 0.0:  # negative (or NaN): nothing within
+                    continue
+                total = 0
+                stack[0] = 0
+                sp = 1
+                while sp > 0:
+                    sp -= 1
+                    node = stack[sp]
+                    inside = True
+                    outside = False
+                    for d in range(dim):
+                        qd = tp[p, d]
+                        below = slo[node, d] - qd  # > 0: the box lies above the query
+                        above = qd - shi[node, d]  # > 0: the box lies below the query
+                        if below > ri or above > ri:
+                            outside = True
+                            break
+                        if inside and (-below > ri or -above > ri):
+                            inside = False
+                    if outside:
+                        continue
+                    if inside:
+                        total += end[node] - start[node]
+                        continue
+                    if left[node] < 0:
+                        for j in range(start[node], end[node]):
+                            within = True
+                            for d in range(dim):
+                                if abs(tp[j, d] - tp[p, d]) > ri:
+                                    within = False
+                                    break
+                            if within:
+                                total += 1
+                    else:
+                        stack[sp] = right[node]
+                        stack[sp + 1] = left[node]
+                        sp += 2
+                out[p] = total
+        return out
+
+    @njit(cache=True, nogil=True, inline="always")
+    def _near(tp, p, slo, shi, node, bound):
+        """Near distance from query p to the node's box; stops once it reaches ``bound``."""
+        dim = tp.shape[1]
+        g = 0.0
+        for d in range(dim):
+            qd = tp[p, d]
+            v = slo[node, d] - qd
+            w = qd - shi[node, d]
+            if w > v:
+                v = w
+            if v > g:
+                g = v
+                if g >= bound:
+                    return g
+        return g
+
+    @njit(cache=True, parallel=True)
+    def _knn(tp, start, end, left, right, slo, shi, k, seed, has_seed, stack_size, block):
+        n, dim = tp.shape
+        dist = np.empty((n, k))
+        nbr = np.empty((n, k), dtype=np.int64)
+        nblocks = (n + block - 1) // block
+        for b in prange(nblocks):
+            stack = np.empty(stack_size, dtype=np.int64)
+            sdist = np.empty(stack_size)
+            bd = np.empty(k)
+            bi = np.empty(k, dtype=np.int64)
+            first = np.int64(b) * block
+            for p in range(first, min(first + block, n)):
+                for m in range(k):
+                    bd[m] = np.inf
+                    bi[m] = -1
+                if has_seed:
+                    for m in range(k):
+                        j = seed[p, m]
+                        if j < 0 or j == p:
+                            continue
+                        dup = False
+                        for u in range(k):
+                            if bi[u] == j:
+                                dup = True
+                                break
+                        if dup:
+                            continue
+                        v = 0.0
+                        for d in range(dim):
+                            a = abs(tp[j, d] - tp[p, d])
+                            if a > v:
+                                v = a
+                        if v < bd[k - 1]:
+                            u = k - 1
+                            while u > 0 and bd[u - 1] > v:
+                                bd[u] = bd[u - 1]
+                                bi[u] = bi[u - 1]
+                                u -= 1
+                            bd[u] = v
+                            bi[u] = j
+                stack[0] = 0
+                sdist[0] = 0.0
+                sp = 1
+                while sp > 0:
+                    sp -= 1
+                    node = stack[sp]
+                    bound = bd[k - 1]
+                    if sdist[sp] >= bound:
+                        continue
+                    if left[node] < 0:
+                        for j in range(start[node], end[node]):
+                            if j == p:
+                                continue
+                            v = 0.0
+                            for d in range(dim):
+                                a = abs(tp[j, d] - tp[p, d])
+                                if a > v:
+                                    v = a
+                                    if v >= bound:
+                                        break
+                            if v < bound:
+                                if has_seed:
+                                    dup = False
+                                    for u in range(k):
+                                        if bi[u] == j:
+                                            dup = True
+                                            break
+                                    if dup:
+                                        continue
+                                u = k - 1
+                                while u > 0 and bd[u - 1] > v:
+                                    bd[u] = bd[u - 1]
+                                    bi[u] = bi[u - 1]
+                                    u -= 1
+                                bd[u] = v
+                                bi[u] = j
+                                bound = bd[k - 1]
+                    else:
+                        a = left[node]
+                        c = right[node]
+                        da = _near(tp, p, slo, shi, a, bound)
+                        dc = _near(tp, p, slo, shi, c, bound)
+                        if dc < da:  # visit the nearer child first: push it last
+                            a, c = c, a
+                            da, dc = dc, da
+                        if dc < bound:
+                            stack[sp] = c
+                            sdist[sp] = dc
+                            sp += 1
+                        if da < bound:
+                            stack[sp] = a
+                            sdist[sp] = da
+                            sp += 1
+                for m in range(k):
+                    dist[p, m] = bd[m]
+                    nbr[p, m] = bi[m]
+        return dist, nbr
+
+
+@lru_cache(maxsize=None)
+def _sizes(m: int, leaf_size: int) -> tuple[int, int]:
+    """(nodes, depth) of the tree over m points when every split is made (no early leaves)."""
+    if m <= leaf_size:
+        return 1, 1
+    a, da = _sizes(m // 2, leaf_size)
+    b, db = _sizes(m - m // 2, leaf_size)
+    return 1 + a + b, 1 + max(da, db)
+
+
+@dataclass(frozen=True)
+class KDTree:
+    """A kd-tree over ``points`` (n, d): node ``v`` holds ``perm[start[v]:end[v]]``.
+
+    ``tpoints`` is ``points[perm]`` (contiguous, tree order); ``iperm`` the inverse of
+    ``perm``; ``left``/``right`` the children (-1 at leaves); ``lo``/``hi`` (nodes, d) the
+    tight bounding boxes of the unscaled points; ``depth`` the number of levels.
+    """
+
+    points: np.ndarray
+    tpoints: np.ndarray
+    perm: np.ndarray
+    iperm: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    depth: int
+    leaf_size: int
+
+    @property
+    def n(self) -> int:
+        return int(self.points.shape[0])
+
+    @property
+    def dim(self) -> int:
+        return int(self.points.shape[1])
+
+    @classmethod
+    def build(cls, points: np.ndarray, leaf_size: int = 16) -> KDTree:
+        """Split the widest (unscaled) spread at the median until at most ``leaf_size`` points
+        remain in a node (or all its points coincide). O(n log n)."""
+        pts = np.asarray(points, dtype=np.float64)
+        if pts.ndim == 1:
+            pts = pts[:, None]
+        if pts.ndim != 2:
+            raise ValueError(f"points must be (n, d), got shape {pts.shape}")
+        pts = np.ascontiguousarray(pts)
+        leaf_size = max(1, int(leaf_size))
+        n = pts.shape[0]
+        nodes, depth = _sizes(max(n, 1), leaf_size)
+        perm, start, end, left, right, lo, hi = _build(pts, leaf_size, nodes, depth)
+        iperm = np.empty(n, dtype=np.int64)
+        iperm[perm] = np.arange(n)
+        return cls(
+            points=pts,
+            tpoints=np.ascontiguousarray(pts[perm]),
+            perm=perm,
+            iperm=iperm,
+            start=start,
+            end=end,
+            left=left,
+            right=right,
+            lo=lo,
+            hi=hi,
+            depth=depth,
+            leaf_size=leaf_size,
+        )
+
+    def scaled(self, scale: np.ndarray | float | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(points in tree order, box lows, box highs), all multiplied by ``scale``.
+
+        The points are ``tpoints * s`` (bit-identical to the rows of ``points * s``); a box's
+        ends are the products of its ends, swapped where s_d < 0.
+        """
+        if scale is None:
+            return self.tpoints, self.lo, self.hi
+        s = np.broadcast_to(np.asarray(scale, dtype=np.float64), (self.dim,))
+        tp = np.ascontiguousarray(self.tpoints * s)
+        a = self.lo * s
+        b = self.hi * s
+        return tp, np.ascontiguousarray(np.minimum(a, b)), np.ascontiguousarray(np.maximum(a, b))
+
+
+def _stack_size(tree: KDTree) -> int:
+    return 2 * tree.depth + 4
+
+
+def count(
+    tree: KDTree,
+    radius: np.ndarray,
+    scale: np.ndarray | float | None = None,
+    workers: int = -1,
+) -> np.ndarray:
+    """#{j : max_d |q_jd − q_id| ≤ radius_i} for every point i (j = i included), q = points * scale.
+
+    ``radius`` (n,) is in data order, as is the result (int64). A negative radius counts 0;
+    pass ``np.nextafter(r, -np.inf)`` for a strict inequality.
+    """
+    n = tree.n
+    r = np.asarray(radius, dtype=np.float64)
+    if r.shape != (n,):
+        raise ValueError(f"radius must have shape ({n},), got {r.shape}")
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    tp, slo, shi = tree.scaled(scale)
+    r_tree = np.ascontiguousarray(r[tree.perm])
+    _set_threads(workers)
+    out_tree = _count(
+        tp, tree.start, tree.end, tree.left, tree.right, slo, shi, r_tree,
+        _stack_size(tree), BLOCK,
+    )
+    out = np.empty(n, dtype=np.int64)
+    out[tree.perm] = out_tree
+    return out
+
+
+def kth_neighbor(
+    tree: KDTree,
+    k: int,
+    scale: np.ndarray | float | None = None,
+    seed: np.ndarray | None = None,
+    workers: int = -1,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The k nearest neighbours (max-norm, q = points * scale) of every point, itself excluded.
+
+    Returns ``(eps, idx)``: eps (n,) the k-th neighbour distance, idx (n, k) int64 the
+    neighbours' indices, nearest first (ties in any order); both in data order. The point itself
+    is excluded by index, so duplicates count as neighbours at distance 0. Where fewer than k
+    other points exist, the missing entries are eps = inf and idx = -1.
+
+    ``seed`` (n, k) int64, optional: candidate neighbours of each point (e.g. those found at
+    another scale; -1 for none). They start the k-best list at their exact distances, so the
+    search prunes from the first node on; the result is the same as without them (eps exactly,
+    idx up to the order of equal distances).
+    """
+    n = tree.n
+    k = int(k)
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    if n == 0:
+        return np.zeros(0), np.zeros((0, k), dtype=np.int64)
+    tp, slo, shi = tree.scaled(scale)
+    if seed is None:
+        seed_tree = np.zeros((1, k), dtype=np.int64)
+        has_seed = False
+    else:
+        sd = np.asarray(seed)
+        if sd.shape != (n, k):
+            raise ValueError(f"seed must have shape ({n}, {k}), got {sd.shape}")
+        sd = sd.astype(np.int64, copy=False)
+        if sd.size and sd.max() >= n:
+            raise ValueError("seed indices must be below n")
+        rows = sd[tree.perm]
+        seed_tree = np.ascontiguousarray(np.where(rows >= 0, tree.iperm[np.maximum(rows, 0)], -1))
+        has_seed = True
+    _set_threads(workers)
+    dist, nbr = _knn(
+        tp, tree.start, tree.end, tree.left, tree.right, slo, shi, k, seed_tree, has_seed,
+        _stack_size(tree), BLOCK,
+    )
+    eps = np.empty(n)
+    eps[tree.perm] = dist[:, k - 1]
+    idx = np.empty((n, k), dtype=np.int64)
+    idx[tree.perm] = np.where(nbr >= 0, tree.perm[np.maximum(nbr, 0)], -1)
+    return eps, idx

@@ -1,0 +1,220 @@
+"""The numba kd-tree against an O(n²) brute force on the explicitly scaled array (bit-identical)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mitool import kdtree
+from mitool.kdtree import KDTree, count, kth_neighbor
+
+pytestmark = pytest.mark.skipif(not kdtree.available(), reason="numba is not installed")
+
+
+def _pairwise(q: np.ndarray) -> np.ndarray:
+    """max_d |q_jd − q_id|, one dimension at a time (the same subtraction as the tree's)."""
+    out = np.zeros((len(q), len(q)))
+    for d in range(q.shape[1]):
+        np.maximum(out, np.abs(q[None, :, d] - q[:, None, d]), out=out)
+    return out
+
+
+def _distinct_rows(idx: np.ndarray) -> bool:
+    """No row repeats a (non-negative) index."""
+    s = np.sort(idx, axis=1)
+    return not np.any((s[:, 1:] == s[:, :-1]) & (s[:, 1:] >= 0))
+
+
+def _scaled(points: np.ndarray, scale) -> np.ndarray:
+    return points if scale is None else points * scale
+
+
+def _brute_knn(q: np.ndarray, k: int, dist: np.ndarray | None = None):
+    """(eps, sorted distances of the k nearest), itself excluded, inf where fewer than k."""
+    dist = (_pairwise(q) if dist is None else dist).copy()
+    np.fill_diagonal(dist, np.inf)
+    near = np.partition(dist, k - 1, axis=1)[:, :k] if k < len(q) else dist
+    near = np.sort(near, axis=1)[:, :k]
+    if near.shape[1] < k:
+        near = np.hstack([near, np.full((len(q), k - near.shape[1]), np.inf)])
+    return near[:, k - 1], near
+
+
+def _brute_count(q: np.ndarray, r: np.ndarray, dist: np.ndarray | None = None) -> np.ndarray:
+    return ((_pairwise(q) if dist is None else dist) <= r[:, None]).sum(axis=1)
+
+
+def _data(kind: str, n: int, d: int, rng: np.random.Generator) -> np.ndarray:
+    if kind == "gauss":
+        return rng.standard_normal((n, d))
+    if kind == "cauchy":
+        return rng.standard_cauchy((n, d))
+    if kind == "ties":
+        return rng.integers(0, 5, (n, d)).astype(float)
+    if kind == "dup":
+        base = rng.standard_normal((max(n // 3, 1), d))
+        return base[rng.integers(0, len(base), n)]
+    if kind == "tiny":
+        return 1e-9 * rng.standard_normal((n, d))
+    raise ValueError(kind)
+
+
+def _scales(d: int) -> list:
+    out = [None]
+    if d >= 2:
+        half = np.ones(d)
+        half[d // 2 :] = 0.1
+        out.append(half)
+        last = np.ones(d)
+        last[-1] = 1.7
+        out.append(last)
+    else:
+        out.append(np.array([0.3]))
+    out.append(np.full(d, 1e-9))
+    return out
+
+
+def _check_knn(tree: KDTree, points: np.ndarray, k: int, scale, rng, dist=None) -> None:
+    q = _scaled(points, scale)
+    n = len(q)
+    eps_ref, near_ref = _brute_knn(q, k, dist)
+    eps, idx = kth_neighbor(tree, k, scale)
+    assert np.array_equal(eps, eps_ref)
+    assert idx.shape == (n, k) and idx.dtype == np.int64
+    rows = np.arange(n)[:, None]
+    valid = idx >= 0
+    assert np.array_equal(valid, np.isfinite(near_ref))
+    assert not np.any(idx == rows)
+    got = np.where(valid, np.abs(q[np.maximum(idx, 0)] - q[:, None, :]).max(axis=2), np.inf)
+    assert np.array_equal(got, near_ref)  # nearest first, the k smallest distances
+    assert _distinct_rows(idx)
+    # Seeded: random candidates (repeats, itself, -1 included) and a previous answer.
+    random_seed = rng.integers(-1, n, (n, k))
+    for seed in (random_seed, idx):
+        eps_s, idx_s = kth_neighbor(tree, k, scale, seed=seed)
+        assert np.array_equal(eps_s, eps_ref)
+        got = np.where(
+            idx_s >= 0, np.abs(q[np.maximum(idx_s, 0)] - q[:, None, :]).max(axis=2), np.inf
+        )
+        assert np.array_equal(got, near_ref)
+        assert _distinct_rows(idx_s) and not np.any(idx_s == rows)
+
+
+def _check_count(tree: KDTree, points: np.ndarray, scale, rng, dist=None) -> None:
+    q = _scaled(points, scale)
+    n = len(q)
+    dist = _pairwise(q) if dist is None else dist
+    # Radii equal to pairwise distances (the boundary itself), shrunk by one ulp, a few negative.
+    exact = dist[np.arange(n), rng.integers(0, n, n)]
+    radii = [exact, np.nextafter(exact, -np.inf), np.nextafter(exact, np.inf)]
+    neg = exact.copy()
+    neg[:: 3] = -1.0
+    radii.append(neg)
+    if n > 1:
+        radii.append(np.full(n, np.median(dist)))
+    for r in radii:
+        ref = _brute_count(q, r, dist)
+        ref[r < 0] = 0
+        got = count(tree, r, scale)
+        assert got.dtype == np.int64
+        assert np.array_equal(got, ref)
+
+
+@pytest.mark.parametrize("d", [1, 2, 5, 10])
+@pytest.mark.parametrize("kind", ["gauss", "cauchy", "ties", "dup", "tiny"])
+def test_knn_and_count_match_brute_force(d: int, kind: str) -> None:
+    rng = np.random.default_rng(1000 * d + len(kind))
+    for n in (300, 2000) if d in (2, 5) else (300,):
+        points = _data(kind, n, d, rng)
+        tree = KDTree.build(points, leaf_size=8)
+        for scale in _scales(d):
+            dist = _pairwise(_scaled(points, scale))
+            for k in (1, 3, 7):
+                if n == 2000 and k != 3:
+                    continue
+                _check_knn(tree, points, k, scale, rng, dist)
+            _check_count(tree, points, scale, rng, dist)
+
+
+@pytest.mark.parametrize("k", [1, 3, 7])
+@pytest.mark.parametrize("d", [1, 2, 5, 10])
+def test_small_samples(k: int, d: int) -> None:
+    rng = np.random.default_rng(k + 10 * d)
+    for n in (1, 2, k + 1):
+        for kind in ("gauss", "ties"):
+            points = _data(kind, n, d, rng)
+            tree = KDTree.build(points, leaf_size=1 + (n % 3))
+            for scale in _scales(d)[:2]:
+                _check_knn(tree, points, k, scale, rng)
+                _check_count(tree, points, scale, rng)
+
+
+def test_seed_from_another_scale_and_leaf_sizes() -> None:
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((2000, 3))
+    points = np.hstack([x, 0.8 * x + 0.6 * rng.standard_normal((2000, 3))])
+    for leaf_size, c in ((1, 0.1), (16, 0.5), (40, 3.0)):
+        tree = KDTree.build(points, leaf_size=leaf_size)
+        _, previous = kth_neighbor(tree, 3, np.array([1.0] * 3 + [2.0] * 3))
+        if True:
+            scale = np.array([1.0] * 3 + [c] * 3)
+            dist = _pairwise(points * scale)
+            eps_ref, _ = _brute_knn(points * scale, 3, dist)
+            eps, idx = kth_neighbor(tree, 3, scale, seed=previous)
+            assert np.array_equal(eps, eps_ref)
+            eps2, _ = kth_neighbor(tree, 3, scale)
+            assert np.array_equal(eps2, eps_ref)
+            r = np.nextafter(eps_ref, -np.inf)
+            assert np.array_equal(count(tree, r, scale), _brute_count(points * scale, r, dist))
+
+
+def test_workers_agree_and_tree_is_valid() -> None:
+    rng = np.random.default_rng(3)
+    points = rng.standard_cauchy((3000, 4))
+    tree = KDTree.build(points, leaf_size=16)
+    assert np.array_equal(np.sort(tree.perm), np.arange(3000))
+    assert np.array_equal(tree.tpoints, points[tree.perm])
+    assert np.array_equal(tree.iperm[tree.perm], np.arange(3000))
+    for v in range(len(tree.start)):  # tight boxes
+        block = points[tree.perm[tree.start[v] : tree.end[v]]]
+        assert np.array_equal(block.min(axis=0), tree.lo[v])
+        assert np.array_equal(block.max(axis=0), tree.hi[v])
+        if tree.left[v] >= 0:
+            a, b = tree.left[v], tree.right[v]
+            assert tree.start[a] == tree.start[v] and tree.end[b] == tree.end[v]
+            assert tree.end[a] == tree.start[b]
+        else:
+            assert tree.end[v] - tree.start[v] <= 16 or np.all(block == block[0])
+    scale = np.array([1.0, 0.5, 2.0, 1e-3])
+    e1, i1 = kth_neighbor(tree, 5, scale, workers=1)
+    e2, i2 = kth_neighbor(tree, 5, scale, workers=-1)
+    assert np.array_equal(e1, e2) and np.array_equal(i1, i2)
+    r = np.nextafter(e1, -np.inf)
+    assert np.array_equal(count(tree, r, scale, workers=1), count(tree, r, scale, workers=-1))
+
+
+def test_all_equal_points_and_negative_scale() -> None:
+    points = np.ones((100, 3))
+    tree = KDTree.build(points, leaf_size=4)
+    assert len(tree.start) == 1  # nothing to split
+    eps, idx = kth_neighbor(tree, 3)
+    assert np.all(eps == 0.0) and np.all(idx >= 0)
+    assert np.all(count(tree, np.zeros(100)) == 100)
+    rng = np.random.default_rng(5)
+    points = rng.standard_normal((500, 3))
+    tree = KDTree.build(points)
+    scale = np.array([-1.0, 2.0, -0.3])
+    _check_knn(tree, points, 3, scale, rng)
+    _check_count(tree, points, scale, rng)
+
+
+def test_bad_arguments() -> None:
+    tree = KDTree.build(np.zeros((5, 2)))
+    with pytest.raises(ValueError):
+        count(tree, np.zeros(4))
+    with pytest.raises(ValueError):
+        kth_neighbor(tree, 0)
+    with pytest.raises(ValueError):
+        kth_neighbor(tree, 2, seed=np.zeros((5, 3), dtype=np.int64))
+    with pytest.raises(ValueError):
+        kth_neighbor(tree, 2, seed=np.full((5, 2), 5))
