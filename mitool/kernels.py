@@ -213,6 +213,22 @@ def grid_knn_2d(z: np.ndarray, k: int, workers: int = -1) -> np.ndarray | None:
     """
     a = np.ascontiguousarray(z[:, 0], dtype=np.float64)
     b = np.ascontiguousarray(z[:, 1], dtype=np.float64)
+    grid = grid_2d(a, b)
+    if grid is None:
+        return None
+    _set_threads(workers)
+    cell_start, cell_points, gx, gy, h, ax0, bx0 = grid
+    return _compiled()["grid_knn"](a, b, k, cell_start, cell_points, gx, gy, h, ax0, bx0, 1.0 / h)
+
+
+def grid_2d(a: np.ndarray, b: np.ndarray) -> tuple[Any, ...] | None:
+    """Bucket the points (a_i, b_i) on a uniform square grid of about two points per cell.
+
+    Returns ``(cell_start, cell_points, gx, gy, h, a0, b0)``: the points of cell ``qx·gy + qy``
+    are ``cell_points[cell_start[cell] : cell_start[cell + 1]]``, and point i lies in cell
+    (⌊(a_i − a0)/h⌋, ⌊(b_i − b0)/h⌋), clipped to the grid. None when the data are too clumped
+    (see MAX_CELL_LOAD) or have no extent.
+    """
     n = len(a)
     ax0, bx0 = float(a.min()), float(b.min())
     wa, wb = float(a.max()) - ax0, float(b.max()) - bx0
@@ -232,10 +248,8 @@ def grid_knn_2d(z: np.ndarray, k: int, workers: int = -1) -> np.ndarray | None:
         h = max(h * min(4.0, math.sqrt(2.5 / load)), floor)
     if counts.max() > MAX_CELL_LOAD * max(load, 1.0):
         return None
-    compiled = _compiled()
-    cell_start, cell_points = compiled["bucket"](cell, gx * gy)
-    _set_threads(workers)
-    return compiled["grid_knn"](a, b, k, cell_start, cell_points, gx, gy, h, ax0, bx0, 1.0 / h)
+    cell_start, cell_points = _compiled()["bucket"](cell, gx * gy)
+    return cell_start, cell_points, gx, gy, h, ax0, bx0
 
 
 def _cells(

@@ -127,6 +127,21 @@ def _kth_chebyshev(z: np.ndarray, k: int) -> np.ndarray | None:
     return None
 
 
+def sweep_counts(
+    x: np.ndarray, t: np.ndarray, scales: tuple[float, ...], k: int, *, strict: bool
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Max-norm marginal counts at every c of a sweep in one compiled pass, or None.
+
+    Only for one dimension per side on the ``auto`` and ``numba`` backends
+    (:mod:`mitool.sweep_kernels`); None tells the caller to evaluate c by c.
+    """
+    if _BACKEND not in ("auto", "numba") or not kernels.available():
+        return None
+    from mitool.sweep_kernels import sweep_counts_1d
+
+    return sweep_counts_1d(x, t, scales, k, strict=strict, workers=_WORKERS)
+
+
 @dataclass(frozen=True)
 class MarginalCounter:
     """Counts neighbours within a radius in one marginal (rows of ``points``), self included.

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from mitool.neighbors import MarginalCounter, kth_neighbor
+from mitool.neighbors import MarginalCounter, kth_neighbor, sweep_counts
 
 
 @dataclass(frozen=True)
@@ -69,14 +69,14 @@ class MonotoneForm:
     strict : count marginal neighbours with ``<`` (KSG algorithm 1) or ``<=`` (BI-KSG).
     offset : ``offset(n, d_x, d_t, k)``, the constant A.
     term : f applied to the marginal counts (which include the point itself).
-    widen : maps the joint radius to the counting radius (identity, or one ulp up).
+    widen : maps the joint radius to the counting radius (None: the radius itself).
     """
 
     metric: str
     strict: bool
     offset: Callable[[int, int, int, int], float]
     term: Callable[[np.ndarray], np.ndarray]
-    widen: Callable[[np.ndarray], np.ndarray] = lambda eps: eps
+    widen: Callable[[np.ndarray], np.ndarray] | None = None
 
 
 def monotone_sweep(
@@ -96,6 +96,13 @@ def monotone_sweep(
     """
     n = len(x)
     offset = form.offset(n, x.shape[1], t.shape[1], k)
+    if form.metric == "chebyshev" and form.widen is None:
+        counts = sweep_counts(x, t, tuple(scales), k, strict=form.strict)
+        if counts is not None:  # every c at once, exactly (mitool.sweep_kernels)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                table = form.term(np.arange(n + 1))  # f(count), looked up: bit for bit f
+            values = [offset - np.mean(table[a] + table[b]) for a, b in zip(*counts, strict=True)]
+            return Curve.exact(scales, values)
     margin = 4.0 / n
     x_counter = MarginalCounter.build(x, form.metric)
     t_counter = MarginalCounter.build(t, form.metric)
@@ -108,7 +115,7 @@ def monotone_sweep(
     def evaluate(c: float) -> tuple[MarginalCounter, np.ndarray]:
         scaled = t_counter if c == 1.0 else t_counter.scaled(c)
         eps, _ = kth_neighbor(np.hstack([x, scaled.points]), k, form.metric)
-        return scaled, form.widen(eps)
+        return scaled, eps if form.widen is None else form.widen(eps)
 
     first = order[start]
     scaled, radius = evaluate(scales[first])

@@ -1,0 +1,325 @@
+"""The whole scale sweep of a max-norm kNN estimator in one compiled pass, one dimension per side.
+
+For every c of the grid, KSG needs ε_c(i), the k-th neighbour distance of point i in the joint
+space (x, c·t) under d_c(i, j) = max(|x_j − x_i|, |c·t_j − c·t_i|), then the counts of x within
+ε_c(i) and of c·t within ε_c(i). Evaluating each c from scratch repeats the neighbour search 20
+times; here each point walks the grid of c once, and the neighbours at one c bound the search
+at the next (paper-000 digest §7 and performance.md §4, idea 2):
+
+- the k neighbours found at the previous c are k real points, so the k-th smallest of their
+  distances at the new c is an exact upper bound U on ε_c(i) (no rounding argument needed);
+- every point with d_c(i, j) ≤ U lies in the rectangle |x_j − x_i| ≤ U, |t_j − t_i| ≤ U/c
+  (widened by a slack far above the rounding of c·t), so scanning the cells of one uniform grid
+  built on the unscaled (x, t) that cover the rectangle finds the exact k nearest;
+- the counts are galloping searches in the two sorted marginals that start from where the
+  previous c's search ended.
+
+Distances and counts use exactly the arithmetic of the per-c evaluation on ``np.hstack([x, c*t])``
+(``c * t_j`` rounded, then subtracted), so the counts, and hence the estimates, are identical
+to evaluating every c on its own, bit for bit (tests/test_sweep.py checks this against brute
+force).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from mitool import kernels
+
+#: Relative widening of the search rectangles: far above the ~1e-16 rounding of c·t and x ± U.
+SLACK = 1e-13
+#: Candidates kept per point (more, and that point is searched c by c instead); points per task.
+CAPACITY = 256
+CHUNK = 512
+#: Places an edge of a count is walked before galloping.
+WALK = 16
+
+if kernels.numba is not None:
+    from numba import njit, prange
+
+    @njit(cache=True, nogil=True, inline="always")
+    def _insert(best, best_j, value, j):
+        """Keep ``best`` (ascending, length k) the k smallest values seen, with their indices."""
+        k = best.shape[0]
+        if value >= best[k - 1]:
+            return
+        q = k - 1
+        while q > 0 and best[q - 1] > value:
+            best[q] = best[q - 1]
+            best_j[q] = best_j[q - 1]
+            q -= 1
+        best[q] = value
+        best_j[q] = j
+
+    @njit(cache=True, nogil=True)
+    def _right_edge(s, c, ci, r, p, hint):
+        """First index e > p with c·s_e − ci > r (or len(s)), searched from ``hint``.
+
+        Between neighbouring c the edge moves a few places: a short linear walk (predictable
+        branches, contiguous memory) finds it; longer moves gallop, then bisect.
+        """
+        n = s.shape[0]
+        e = hint
+        if e < n and c * s[e] - ci <= r:  # the edge is to the right of the hint
+            for _ in range(WALK):
+                e += 1
+                if e == n or c * s[e] - ci > r:
+                    return e
+            lo, step = e, 1
+            while lo + step < n and c * s[lo + step] - ci <= r:
+                lo += step
+                step *= 2
+            hi = min(lo + step, n)
+        else:  # at the hint or to its left
+            for _ in range(WALK):
+                if e - 1 <= p or c * s[e - 1] - ci <= r:
+                    return e
+                e -= 1
+            hi, step = e, 1
+            while hi - step > p and c * s[hi - step] - ci > r:
+                hi -= step
+                step *= 2
+            lo = max(hi - step, p)
+        while hi - lo > 1:  # s_lo inside, s_hi outside (or hi == n)
+            mid = (lo + hi) // 2
+            if c * s[mid] - ci <= r:
+                lo = mid
+            else:
+                hi = mid
+        return hi
+
+    @njit(cache=True, nogil=True)
+    def _left_edge(s, c, ci, r, p, hint):
+        """First index b <= p with ci − c·s_b <= r, searched from ``hint`` (as _right_edge)."""
+        b = hint
+        if b > 0 and ci - c * s[b - 1] <= r:  # the edge is to the left of the hint
+            for _ in range(WALK):
+                b -= 1
+                if b == 0 or ci - c * s[b - 1] > r:
+                    return b
+            hi, step = b - 1, 1
+            while hi - step >= 0 and ci - c * s[hi - step] <= r:
+                hi -= step
+                step *= 2
+            lo = max(hi - step, -1)
+        else:  # at the hint or to its right
+            for _ in range(WALK):
+                if b >= p or ci - c * s[b] <= r:
+                    return b
+                b += 1
+            lo, step = b - 1, 1  # s_(b−1) was outside
+            while lo + step < p and ci - c * s[lo + step] > r:
+                lo += step
+                step *= 2
+            hi = min(lo + step, p)
+        while hi - lo > 1:  # s_lo outside (or lo == -1), s_hi inside
+            mid = (lo + hi) // 2
+            if ci - c * s[mid] <= r:
+                hi = mid
+            else:
+                lo = mid
+        return hi
+
+    @njit(cache=True, nogil=True)
+    def _scan(x, t, i, c, best, best_j, qx0, qx1, qt0, qt1, gy, cell_start, cell_points):
+        """Insert d_c(i, j) of every point j != i of the cells [qx0, qx1] x [qt0, qt1]."""
+        xi, cti = x[i], c * t[i]
+        for qx in range(qx0, qx1 + 1):
+            for cell in range(qx * gy + qt0, qx * gy + qt1 + 1):
+                for p in range(cell_start[cell], cell_start[cell + 1]):
+                    j = cell_points[p]
+                    if j != i:
+                        d = max(abs(x[j] - xi), abs(c * t[j] - cti))
+                        _insert(best, best_j, d, j)
+
+    @njit(cache=True, nogil=True)
+    def _cells_of(xi, ti, wx, wt, x0, t0, inv_h, gx, gy):
+        """The cells [qx0, qx1] x [qt0, qt1] that hold every point within (wx, wt) of (xi, ti)."""
+        qx0 = min(int(max((xi - wx - x0) * inv_h, 0.0)), gx - 1)
+        qx1 = int(min((xi + wx - x0) * inv_h, gx - 1.0))
+        qt0 = min(int(max((ti - wt - t0) * inv_h, 0.0)), gy - 1)
+        qt1 = int(min((ti + wt - t0) * inv_h, gy - 1.0))
+        return qx0, qx1, qt0, qt1
+
+    @njit(cache=True, parallel=True)
+    def _sweep_1d(
+        x, t, xs, x_rank, ts, t_rank, scales, start, k, strict,
+        cell_start, cell_points, gx, gy, h, x0, t0, xmax, tmax, nx_out, nt_out,
+    ):  # fmt: skip
+        n = x.shape[0]
+        m_count = scales.shape[0]
+        c_lo, c_hi, c_start = scales[0], scales[m_count - 1], scales[start]
+        inv_h = 1.0 / h
+        chunks = (n + CHUNK - 1) // CHUNK
+        for chunk in prange(chunks):
+            best = np.empty(k)
+            best_j = np.empty(k, dtype=np.int64)
+            prev = np.empty(k, dtype=np.int64)
+            cand_dx = np.empty(CAPACITY)
+            cand_t = np.empty(CAPACITY)
+            cand_j = np.empty(CAPACITY, dtype=np.int64)
+            for idx in range(chunk * CHUNK, min(n, (chunk + 1) * CHUNK)):
+                i = cell_points[idx]  # points in cell order: neighbours share cache lines
+                xi, ti = x[i], t[i]
+                px, pt = x_rank[i], t_rank[i]
+                # 1. The exact k nearest at the c nearest 1, where the cells are square: any k
+                #    points (a block of cells grown until it holds k) bound ε, then a rectangle.
+                cx = min(int((xi - x0) * inv_h), gx - 1)
+                ct = min(int((ti - t0) * inv_h), gy - 1)
+                ring = 1
+                while True:
+                    best[:] = np.inf
+                    _scan(
+                        x, t, i, c_start, best, best_j, max(cx - ring, 0), min(cx + ring, gx - 1),
+                        max(ct - ring, 0), min(ct + ring, gy - 1), gy, cell_start, cell_points,
+                    )  # fmt: skip
+                    if best[k - 1] < np.inf or ring > max(gx, gy):
+                        break
+                    ring += 1
+                _rescan(x, t, i, c_start, best, best_j, xmax, tmax, x0, t0, inv_h, gx, gy,
+                        cell_start, cell_points)  # fmt: skip
+                prev[:] = best_j
+                # 2. Those k points bound ε at both ends of the grid, hence the rectangle that
+                #    holds the k nearest at every c (module docstring): collect it once.
+                _kth_of(x, t, i, c_hi, prev, best, best_j)
+                _rescan(x, t, i, c_hi, best, best_j, xmax, tmax, x0, t0, inv_h, gx, gy,
+                        cell_start, cell_points)  # fmt: skip
+                u_hi = best[k - 1]
+                _kth_of(x, t, i, c_lo, prev, best, best_j)
+                _rescan(x, t, i, c_lo, best, best_j, xmax, tmax, x0, t0, inv_h, gx, gy,
+                        cell_start, cell_points)  # fmt: skip
+                u_lo = best[k - 1] / c_lo
+                wx = u_hi + SLACK * (u_hi + xmax + c_hi * tmax)
+                wt = u_lo + SLACK * (u_lo + tmax + xmax / c_lo)
+                qx0, qx1, qt0, qt1 = _cells_of(xi, ti, wx, wt, x0, t0, inv_h, gx, gy)
+                found = 0
+                for qx in range(qx0, qx1 + 1):
+                    for cell in range(qx * gy + qt0, qx * gy + qt1 + 1):
+                        for p in range(cell_start[cell], cell_start[cell + 1]):
+                            j = cell_points[p]
+                            dx = abs(x[j] - xi)
+                            if j != i and dx <= wx and abs(t[j] - ti) <= wt:
+                                if found < CAPACITY:
+                                    cand_dx[found] = dx
+                                    cand_t[found] = t[j]
+                                    cand_j[found] = j
+                                found += 1
+                if found <= CAPACITY:
+                    _sort_by_first(cand_dx, cand_t, cand_j, found)
+                # 3. Every c, from the smallest up: the k nearest among the candidates (or, if
+                #    there were too many, by a rectangle bounded by the previous c's k), then
+                #    the two counts, galloping from the previous c's edges.
+                bx, ex, bt, et = px, px + 1, pt, pt + 1
+                for m in range(m_count):
+                    c = scales[m]
+                    cti = c * ti
+                    best[:] = np.inf
+                    if found <= CAPACITY:
+                        bound = np.inf
+                        for q in range(found):  # nearest in x first: d_c >= |Δx| ends the scan
+                            if cand_dx[q] >= bound:
+                                break
+                            d = max(cand_dx[q], abs(c * cand_t[q] - cti))
+                            if d < bound:
+                                _insert(best, best_j, d, cand_j[q])
+                                bound = best[k - 1]
+                    else:
+                        _kth_of(x, t, i, c, prev, best, best_j)
+                        _rescan(x, t, i, c, best, best_j, xmax, tmax, x0, t0, inv_h, gx, gy,
+                                cell_start, cell_points)  # fmt: skip
+                        prev[:] = best_j
+                    r = np.nextafter(best[k - 1], -np.inf) if strict else best[k - 1]
+                    if r < 0.0:  # "< 0": no point, not even i itself
+                        nx_out[m, i] = 0
+                        nt_out[m, i] = 0
+                        continue
+                    ex = _right_edge(xs, 1.0, xi, r, px, max(ex, px + 1))
+                    bx = _left_edge(xs, 1.0, xi, r, px, min(bx, px))
+                    et = _right_edge(ts, c, cti, r, pt, max(et, pt + 1))
+                    bt = _left_edge(ts, c, cti, r, pt, min(bt, pt))
+                    nx_out[m, i] = ex - bx
+                    nt_out[m, i] = et - bt
+
+    @njit(cache=True, nogil=True)
+    def _sort_by_first(a, b, j, count):
+        """Insertion sort of the first ``count`` entries of (a, b, j) by a (they are few)."""
+        for q in range(1, count):
+            va, vb, vj = a[q], b[q], j[q]
+            r = q - 1
+            while r >= 0 and a[r] > va:
+                a[r + 1], b[r + 1], j[r + 1] = a[r], b[r], j[r]
+                r -= 1
+            a[r + 1], b[r + 1], j[r + 1] = va, vb, vj
+
+    @njit(cache=True, nogil=True)
+    def _kth_of(x, t, i, c, points, best, best_j):
+        """The k-th smallest d_c(i, j) over ``points`` (k real points: an upper bound on ε)."""
+        best[:] = np.inf
+        xi, cti = x[i], c * t[i]
+        for q in range(points.shape[0]):
+            j = points[q]
+            _insert(best, best_j, max(abs(x[j] - xi), abs(c * t[j] - cti)), j)
+        return best[best.shape[0] - 1]
+
+    @njit(cache=True, nogil=True)
+    def _rescan(x, t, i, c, best, best_j, xmax, tmax, x0, t0, inv_h, gx, gy, cell_start,
+                cell_points):  # fmt: skip
+        """Replace ``best`` (k real points) by the exact k nearest at c: every j with d_c(i, j)
+        <= the current bound lies in the rectangle |x_j − x_i| <= b, |t_j − t_i| <= b / c."""
+        bound = best[best.shape[0] - 1]
+        wx = bound + SLACK * (bound + xmax)
+        wt = bound / c
+        wt += SLACK * (wt + tmax)
+        qx0, qx1, qt0, qt1 = _cells_of(x[i], t[i], wx, wt, x0, t0, inv_h, gx, gy)
+        best[:] = np.inf
+        _scan(x, t, i, c, best, best_j, qx0, qx1, qt0, qt1, gy, cell_start, cell_points)
+
+
+def sweep_counts_1d(
+    x: np.ndarray,
+    t: np.ndarray,
+    scales: Sequence[float],
+    k: int,
+    *,
+    strict: bool,
+    workers: int = -1,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Marginal counts at every c: ``(nx, nt)``, each of shape (len(scales), n), self included.
+
+    ``nx[m, i]`` = #{j : |x_j − x_i| < ε} and ``nt[m, i]`` = #{j : |c·t_j − c·t_i| < ε} (``<=``
+    unless ``strict``), with ε the k-th max-norm neighbour distance of i in (x, c·t), c =
+    scales[m]. None when numba is missing or the data are too clumped for a uniform grid.
+    """
+    if not kernels.available() or x.shape[1] != 1 or t.shape[1] != 1 or len(x) <= k:
+        return None
+    a = np.ascontiguousarray(x[:, 0], dtype=np.float64)
+    b = np.ascontiguousarray(t[:, 0], dtype=np.float64)
+    grid = kernels.grid_2d(a, b)
+    if grid is None:
+        return None
+    cell_start, cell_points, gx, gy, h, x0, t0 = grid
+    n = len(a)
+    x_order, t_order = np.argsort(a), np.argsort(b)
+    x_rank = np.empty(n, dtype=np.int64)
+    x_rank[x_order] = np.arange(n)
+    t_rank = np.empty(n, dtype=np.int64)
+    t_rank[t_order] = np.arange(n)
+    grid_c = np.asarray(scales, dtype=np.float64)
+    order = np.argsort(grid_c, kind="stable")  # neighbouring c bound each other best
+    sorted_c = np.ascontiguousarray(grid_c[order])
+    start = int(np.argmin(np.abs(np.log(sorted_c))))  # c ≈ 1: the grid's cells are square there
+    nx = np.empty((len(sorted_c), n), dtype=np.int32)
+    nt = np.empty((len(sorted_c), n), dtype=np.int32)
+    kernels._set_threads(workers)
+    _sweep_1d(
+        a, b, a[x_order], x_rank, b[t_order], t_rank, sorted_c, start, k, strict,
+        cell_start, cell_points, gx, gy, h, x0, t0,
+        float(np.max(np.abs(a))), float(np.max(np.abs(b))), nx, nt,
+    )  # fmt: skip
+    if np.array_equal(order, np.arange(len(order))):
+        return nx, nt
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(len(order))
+    return nx[inverse], nt[inverse]
