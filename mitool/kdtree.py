@@ -36,6 +36,11 @@ except ImportError:  # pragma: no cover - the module is only used where numba is
 #: Queries handed to a thread at a time (one stack and one k-best list per block).
 BLOCK = 64
 
+#: Counting sorts, per dimension, the values of every leaf and of every node of at most this
+#: many points (whose parent has more): where one dimension alone remains undecided at such a
+#: node (the usual case on the surface of a large ball), its count is two bisections.
+BUCKET = 128
+
 
 def available() -> bool:
     """True when numba imports (the compiled tree can run)."""
@@ -176,12 +181,22 @@ if numba is not None:
         return perm, start[:nodes], end[:nodes], left[:nodes], right[:nodes], lo[:nodes], hi[:nodes]
 
     @njit(cache=True, parallel=True)
-    def _count(tp, start, end, left, right, slo, shi, r, stack_size, block):
+    def _count(tp, start, end, left, right, slo, shi, r, depth, block, nlevel, srt):
+        # Each stack entry carries its level L; act[L, :nact[L]] are the dimensions in which
+        # its parent's box was not yet wholly within the radius (in every other dimension the
+        # parent's box, hence the node's, lies inside). The right sibling waiting on the stack
+        # shares its level's list, and levels below L + 1 are only rewritten once it is popped.
         n, dim = tp.shape
         out = np.zeros(n, dtype=np.int64)
         nblocks = (n + block - 1) // block
         for b in prange(nblocks):
-            stack = np.empty(stack_size, dtype=np.int64)
+            stack = np.empty(depth + 2, dtype=np.int64)
+            level = np.empty(depth + 2, dtype=np.int64)
+            act = np.empty((depth + 2, dim), dtype=np.int64)
+            nact = np.empty(depth + 2, dtype=np.int64)
+            for d in range(dim):
+                act[0, d] = d
+            nact[0] = dim
             first = np.int64(b) * block
             for p in range(first, min(first + block, n)):
                 ri = r[p]
@@ -189,41 +204,84 @@ if numba is not None:
                     continue
                 total = 0
                 stack[0] = 0
+                level[0] = 0
                 sp = 1
                 while sp > 0:
                     sp -= 1
                     node = stack[sp]
-                    inside = True
+                    lv = level[sp]
+                    m = 0
                     outside = False
-                    for d in range(dim):
+                    for t in range(nact[lv]):
+                        d = act[lv, t]
                         qd = tp[p, d]
                         below = slo[node, d] - qd  # > 0: the box lies above the query
                         above = qd - shi[node, d]  # > 0: the box lies below the query
                         if below > ri or above > ri:
                             outside = True
                             break
-                        if inside and (-below > ri or -above > ri):
-                            inside = False
+                        if -below > ri or -above > ri:  # not wholly within in this dimension
+                            act[lv + 1, m] = d
+                            m += 1
                     if outside:
                         continue
-                    if inside:
+                    if m == 0:
                         total += end[node] - start[node]
+                        continue
+                    if m == 1 and nlevel[node] >= 0:
+                        # One dimension left undecided, and the node's values in it are sorted:
+                        # the points within form one run (the predicate is monotone on each
+                        # side of the query's value); find its two ends by bisection.
+                        d = act[lv + 1, 0]
+                        a = srt[nlevel[node], d]
+                        qd = tp[p, d]
+                        lo_i = start[node]
+                        hi_i = end[node]
+                        while lo_i < hi_i:  # first value with qd − v ≤ r
+                            mid = (lo_i + hi_i) >> 1
+                            if qd - a[mid] <= ri:
+                                hi_i = mid
+                            else:
+                                lo_i = mid + 1
+                        first_in = lo_i
+                        hi_i = end[node]
+                        while lo_i < hi_i:  # first value with v − qd > r
+                            mid = (lo_i + hi_i) >> 1
+                            if a[mid] - qd > ri:
+                                hi_i = mid
+                            else:
+                                lo_i = mid + 1
+                        total += lo_i - first_in
                         continue
                     if left[node] < 0:
                         for j in range(start[node], end[node]):
                             within = True
-                            for d in range(dim):
+                            for t in range(m):
+                                d = act[lv + 1, t]
                                 if abs(tp[j, d] - tp[p, d]) > ri:
                                     within = False
                                     break
                             if within:
                                 total += 1
                     else:
+                        nact[lv + 1] = m
                         stack[sp] = right[node]
+                        level[sp] = lv + 1
                         stack[sp + 1] = left[node]
+                        level[sp + 1] = lv + 1
                         sp += 2
                 out[p] = total
         return out
+
+    @njit(cache=True, parallel=True)
+    def _sort_segments(tp, seg_start, seg_end, out, lv):
+        """out[lv, d, s:e] = the sorted values of tp[s:e, d], for each segment [s, e)."""
+        dim = tp.shape[1]
+        for g in prange(seg_start.shape[0]):
+            s = seg_start[g]
+            e = seg_end[g]
+            for d in range(dim):
+                out[lv, d, s:e] = np.sort(tp[s:e, d])
 
     @njit(cache=True, nogil=True, inline="always")
     def _near(tp, p, slo, shi, node, bound):
@@ -432,6 +490,24 @@ def _stack_size(tree: KDTree) -> int:
     return 2 * tree.depth + 4
 
 
+def _sorted_levels(tree: KDTree, tp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(level per node, srt): srt[level[v], d, start[v]:end[v]] holds node v's values in
+    dimension d, sorted; level 0 for leaves, 1 for the largest nodes of at most BUCKET points
+    (that are not leaves), -1 for the others."""
+    size = tree.end - tree.start
+    leaf = tree.left < 0
+    parent_size = np.full(len(size), np.iinfo(np.int64).max)
+    inner = np.flatnonzero(~leaf)
+    parent_size[tree.left[inner]] = size[inner]
+    parent_size[tree.right[inner]] = size[inner]
+    bucket = ~leaf & (size <= BUCKET) & (parent_size > BUCKET)
+    level = np.where(leaf, 0, np.where(bucket, 1, -1)).astype(np.int64)
+    srt = np.empty((2, tree.dim, tree.n))
+    _sort_segments(tp, tree.start[leaf], tree.end[leaf], srt, 0)
+    _sort_segments(tp, tree.start[bucket], tree.end[bucket], srt, 1)
+    return level, srt
+
+
 def count(
     tree: KDTree,
     radius: np.ndarray,
@@ -452,9 +528,10 @@ def count(
     tp, slo, shi = tree.scaled(scale)
     r_tree = np.ascontiguousarray(r[tree.perm])
     _set_threads(workers)
+    level, srt = _sorted_levels(tree, tp)
     out_tree = _count(
-        tp, tree.start, tree.end, tree.left, tree.right, slo, shi, r_tree,
-        _stack_size(tree), BLOCK,
+        tp, tree.start, tree.end, tree.left, tree.right, slo, shi, r_tree, tree.depth, BLOCK,
+        level, srt,
     )
     out = np.empty(n, dtype=np.int64)
     out[tree.perm] = out_tree

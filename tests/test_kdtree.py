@@ -156,16 +156,15 @@ def test_seed_from_another_scale_and_leaf_sizes() -> None:
     for leaf_size, c in ((1, 0.1), (16, 0.5), (40, 3.0)):
         tree = KDTree.build(points, leaf_size=leaf_size)
         _, previous = kth_neighbor(tree, 3, np.array([1.0] * 3 + [2.0] * 3))
-        if True:
-            scale = np.array([1.0] * 3 + [c] * 3)
-            dist = _pairwise(points * scale)
-            eps_ref, _ = _brute_knn(points * scale, 3, dist)
-            eps, idx = kth_neighbor(tree, 3, scale, seed=previous)
-            assert np.array_equal(eps, eps_ref)
-            eps2, _ = kth_neighbor(tree, 3, scale)
-            assert np.array_equal(eps2, eps_ref)
-            r = np.nextafter(eps_ref, -np.inf)
-            assert np.array_equal(count(tree, r, scale), _brute_count(points * scale, r, dist))
+        scale = np.array([1.0] * 3 + [c] * 3)
+        dist = _pairwise(points * scale)
+        eps_ref, _ = _brute_knn(points * scale, 3, dist)
+        eps, idx = kth_neighbor(tree, 3, scale, seed=previous)
+        assert np.array_equal(eps, eps_ref)
+        eps2, _ = kth_neighbor(tree, 3, scale)
+        assert np.array_equal(eps2, eps_ref)
+        r = np.nextafter(eps_ref, -np.inf)
+        assert np.array_equal(count(tree, r, scale), _brute_count(points * scale, r, dist))
 
 
 def test_workers_agree_and_tree_is_valid() -> None:
