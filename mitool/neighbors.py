@@ -31,7 +31,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 from sklearn.neighbors import KDTree
 
-from mitool import kernels
+from mitool import kdtree, kernels
 from mitool.errors import MitoolError
 
 #: Minkowski p of each metric name, as scipy's cKDTree takes it.
@@ -56,6 +56,10 @@ _BACKEND = "auto"
 BRUTE_MIN_DIM = 16
 BRUTE_MAX_ROWS = 60_000
 
+#: Whether ``auto`` searches joint spaces of 3-15 dimensions with mitool's kd-tree (else
+#: scipy's cKDTree); marginals of 2-15 dimensions always use it.
+KDTREE_JOINT = True
+
 
 @contextmanager
 def using_backend(name: str) -> Iterator[None]:
@@ -73,7 +77,7 @@ def using_backend(name: str) -> Iterator[None]:
 
 
 def _path(n: int, dim: int, *, joint: bool) -> str:
-    """The path for one max-norm search: tree, grid, sorted, brute or torch."""
+    """The path for one max-norm search: tree, kdtree, grid, sorted, brute or torch."""
     backend = _BACKEND
     if backend == "torch":
         return "torch"
@@ -83,9 +87,11 @@ def _path(n: int, dim: int, *, joint: bool) -> str:
         return "brute"
     if dim == (2 if joint else 1):
         return "grid" if joint else "sorted"
-    if backend == "numba" or (dim >= BRUTE_MIN_DIM and n <= BRUTE_MAX_ROWS):
+    if dim >= BRUTE_MIN_DIM and n <= BRUTE_MAX_ROWS:
         return "brute"
-    return "tree"
+    if joint and backend == "auto" and not KDTREE_JOINT:
+        return "tree"
+    return "kdtree"
 
 
 def kth_neighbor(
@@ -120,11 +126,46 @@ def _kth_chebyshev(z: np.ndarray, k: int) -> np.ndarray | None:
         return kernels.grid_knn_2d(z, k, _WORKERS)  # None when the data are too clumped
     if path == "brute":
         return kernels.brute_knn(z, k, _WORKERS)
+    if path == "kdtree":
+        return kdtree.kth_neighbor(kdtree.KDTree.build(z), k, workers=_WORKERS)[0]
     if path == "torch":
         from mitool import device_kernels
 
         return device_kernels.knn(z, k)
     return None
+
+
+class JointSearch:
+    """k-th max-norm neighbour distances in the joint space (x, c·t), for one c after another.
+
+    On the kd-tree path the tree is built once on the unscaled (x, t) and searched at each c
+    with T's dimensions scaled on the fly (exactly the distances of ``np.hstack([x, c*t])``);
+    the neighbours found at the nearest c already searched seed each search, so it prunes from
+    the first node on. Other paths search ``np.hstack([x, c*t])`` afresh.
+    """
+
+    def __init__(self, x: np.ndarray, t: np.ndarray, metric: str = "chebyshev") -> None:
+        self.x, self.t, self.metric = x, t, metric
+        dim = x.shape[1] + t.shape[1]
+        kd = metric == "chebyshev" and _path(len(x), dim, joint=True) == "kdtree"
+        self._tree = kdtree.KDTree.build(np.hstack([x, t])) if kd else None
+        self._seeds: dict[float, np.ndarray] = {}  # the first c searched, and the last
+
+    def eps(self, c: float, k: int) -> np.ndarray:
+        """ε_c(i): the k-th neighbour distance of every point in (x, c·t), itself excluded."""
+        if self._tree is None:
+            scaled = self.t if c == 1.0 else c * self.t
+            return kth_neighbor(np.hstack([self.x, scaled]), k, self.metric)[0]
+        seed = None
+        if self._seeds:
+            nearest = min(self._seeds, key=lambda b: abs(np.log(b / c)))
+            seed = self._seeds[nearest]
+        scale = np.concatenate([np.ones(self.x.shape[1]), np.full(self.t.shape[1], c)])
+        eps, idx = kdtree.kth_neighbor(self._tree, k, scale, seed, workers=_WORKERS)
+        if len(self._seeds) == 2:
+            del self._seeds[list(self._seeds)[1]]
+        self._seeds[c] = idx
+        return eps
 
 
 def sweep_counts(
@@ -155,6 +196,8 @@ class MarginalCounter:
     _sorted: np.ndarray | None = None
     _order: np.ndarray | None = None
     _tree: KDTree | None = None
+    _kd: kdtree.KDTree | None = None
+    _scale: float = 1.0  # on the kd-tree path: counts are those of _scale · points
 
     @classmethod
     def build(cls, points: np.ndarray, metric: str = "chebyshev") -> MarginalCounter:
@@ -162,13 +205,19 @@ class MarginalCounter:
             line = points[:, 0]
             order = np.argsort(line)  # any order of ties: only the sorted values matter
             return cls(points, metric, _sorted=line[order], _order=order)
-        if metric == "chebyshev" and _path(len(points), points.shape[1], joint=False) != "tree":
+        path = _path(len(points), points.shape[1], joint=False)
+        if metric == "chebyshev" and path == "kdtree":
+            return cls(points, metric, _kd=kdtree.KDTree.build(points))
+        if metric == "chebyshev" and path != "tree":
             return cls(points, metric)  # all pairs, compiled or on a device: nothing to build
         return cls(points, metric, _tree=KDTree(points, metric=metric))
 
     def scaled(self, c: float) -> MarginalCounter:
-        """The counter of ``c * points``; in 1-D, sort(c·t) == c·sort(t) bit for bit (c > 0)."""
+        """The counter of ``c * points``; in 1-D, sort(c·t) == c·sort(t) bit for bit (c > 0),
+        and the kd-tree scales its points and boxes on the fly (:mod:`mitool.kdtree`)."""
         points = c * self.points
+        if self._kd is not None and self._scale == 1.0:
+            return MarginalCounter(points, self.metric, _kd=self._kd, _scale=c)
         if self._sorted is not None:
             return MarginalCounter(
                 points, self.metric, _sorted=c * self._sorted, _order=self._order
@@ -187,6 +236,9 @@ class MarginalCounter:
             if path == "tree":
                 return _count_sorted(self._sorted, self.points[:, 0], r)
             return kernels.count_sorted(self._sorted, self.points[:, 0], self._order, r, _WORKERS)
+        if self._kd is not None:
+            scale = None if self._scale == 1.0 else self._scale
+            return kdtree.count(self._kd, r, scale, workers=_WORKERS)
         if self._tree is None:
             return kernels.brute_count(self.points, r, _WORKERS)
         return self._tree.query_radius(self.points, r, count_only=True).astype(np.int64)

@@ -78,3 +78,26 @@ def test_curve_identical_to_evaluating_each_scale(kind):
         each = ksg1(x, t, SCALES, 3, exhaustive=True)
     np.testing.assert_array_equal(fused.values, each.values)
     assert not np.isnan(fused.values).any()
+
+
+@pytest.mark.parametrize("kind", ["gauss", "ties", "offset"])
+@pytest.mark.parametrize("dims", [(2, 3), (4, 4)])
+def test_kdtree_sweep_identical_to_evaluating_each_scale(kind, dims):
+    """Several dimensions: one kd-tree per space, searched at every c with T scaled on the fly
+    and seeded by the neighbours of the previous c, gives the scipy/scikit-learn trees' curve
+    evaluated c by c, bit for bit."""
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((1500, dims[0]))
+    t = 0.6 * x[:, :1] + rng.standard_normal((1500, dims[1]))
+    if kind == "ties":
+        x, t = np.round(x, 1), np.round(t, 1)
+    elif kind == "offset":
+        x, t = 1e6 + x, -3e5 + 1e-3 * t
+    with using_backend("numba"):
+        fast = ksg1(x, t, SCALES, 3, exhaustive=True)
+        pruned = ksg1(x, t, SCALES, 3)
+    with using_backend("tree"):
+        each = ksg1(x, t, SCALES, 3, exhaustive=True)
+    np.testing.assert_array_equal(fast.values, each.values)
+    assert pruned.best == each.best
+    assert np.nanmax(pruned.values) == np.max(each.values)

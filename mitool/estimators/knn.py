@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from mitool.neighbors import MarginalCounter, kth_neighbor, sweep_counts
+from mitool.neighbors import JointSearch, MarginalCounter, sweep_counts
 
 
 @dataclass(frozen=True)
@@ -112,9 +112,11 @@ def monotone_sweep(
     bounds = np.full(len(scales), np.nan)
     best = -np.inf
 
+    joint = JointSearch(x, t, form.metric)
+
     def evaluate(c: float) -> tuple[MarginalCounter, np.ndarray]:
         scaled = t_counter if c == 1.0 else t_counter.scaled(c)
-        eps, _ = kth_neighbor(np.hstack([x, scaled.points]), k, form.metric)
+        eps = joint.eps(c, k)
         return scaled, eps if form.widen is None else form.widen(eps)
 
     first = order[start]
