@@ -125,7 +125,7 @@ if numba is not None:
                     hi[node, d] = v
 
     @njit(cache=True, nogil=True)
-    def _build(points, leaf_size, max_nodes, max_depth):
+    def _build(points, leaf_size, max_nodes, max_depth, weight):
         n, dim = points.shape
         perm = np.arange(n)
         start = np.zeros(max_nodes, dtype=np.int64)
@@ -154,7 +154,7 @@ if numba is not None:
             best = -1
             spread = 0.0
             for d in range(dim):
-                w = hi[node, d] - lo[node, d]
+                w = weight[d] * (hi[node, d] - lo[node, d])
                 if w > spread:
                     spread = w
                     best = d
@@ -441,9 +441,16 @@ class KDTree:
         return int(self.points.shape[1])
 
     @classmethod
-    def build(cls, points: np.ndarray, leaf_size: int = 16) -> KDTree:
-        """Split the widest (unscaled) spread at the median until at most ``leaf_size`` points
-        remain in a node (or all its points coincide). O(n log n)."""
+    def build(
+        cls, points: np.ndarray, leaf_size: int = 16, split_scale: np.ndarray | None = None
+    ) -> KDTree:
+        """Split the widest spread at the median until at most ``leaf_size`` points remain in a
+        node (or all its points coincide). O(n log n).
+
+        Spreads are those of the unscaled points, or of ``points * split_scale`` when given: the
+        tree answers exactly at every scale either way, but it is fastest near the scale whose
+        geometry it was split for (e.g. a joint space whose last dimensions are shrunk tenfold).
+        """
         pts = np.asarray(points, dtype=np.float64)
         if pts.ndim == 1:
             pts = pts[:, None]
@@ -453,7 +460,13 @@ class KDTree:
         leaf_size = max(1, int(leaf_size))
         n = pts.shape[0]
         nodes, depth = _sizes(max(n, 1), leaf_size)
-        perm, start, end, left, right, lo, hi = _build(pts, leaf_size, nodes, depth)
+        d = pts.shape[1]
+        weight = np.ones(d) if split_scale is None else np.abs(
+            np.broadcast_to(np.asarray(split_scale, dtype=np.float64), (d,))
+        )
+        perm, start, end, left, right, lo, hi = _build(
+            pts, leaf_size, nodes, depth, np.ascontiguousarray(weight)
+        )
         iperm = np.empty(n, dtype=np.int64)
         iperm[perm] = np.arange(n)
         return cls(

@@ -217,3 +217,14 @@ def test_bad_arguments() -> None:
         kth_neighbor(tree, 2, seed=np.zeros((5, 3), dtype=np.int64))
     with pytest.raises(ValueError):
         kth_neighbor(tree, 2, seed=np.full((5, 2), 5))
+
+
+def test_split_scale_changes_the_tree_not_the_answers() -> None:
+    rng = np.random.default_rng(11)
+    points = rng.standard_normal((1000, 4))
+    tree = KDTree.build(points, leaf_size=8, split_scale=np.array([1.0, 1.0, 0.01, 0.01]))
+    plain = KDTree.build(points, leaf_size=8)
+    assert not np.array_equal(tree.perm, plain.perm)
+    for scale in (None, np.array([1.0, 1.0, 0.01, 0.01]), np.array([0.5, 2.0, 1.0, 3.0])):
+        _check_knn(tree, points, 3, scale, rng)
+        _check_count(tree, points, scale, rng)
