@@ -182,21 +182,11 @@ if numba is not None:
 
     @njit(cache=True, parallel=True)
     def _count(tp, start, end, left, right, slo, shi, r, depth, block, nlevel, srt):
-        # Each stack entry carries its level L; act[L, :nact[L]] are the dimensions in which
-        # its parent's box was not yet wholly within the radius (in every other dimension the
-        # parent's box, hence the node's, lies inside). The right sibling waiting on the stack
-        # shares its level's list, and levels below L + 1 are only rewritten once it is popped.
         n, dim = tp.shape
         out = np.zeros(n, dtype=np.int64)
         nblocks = (n + block - 1) // block
         for b in prange(nblocks):
             stack = np.empty(depth + 2, dtype=np.int64)
-            level = np.empty(depth + 2, dtype=np.int64)
-            act = np.empty((depth + 2, dim), dtype=np.int64)
-            nact = np.empty(depth + 2, dtype=np.int64)
-            for d in range(dim):
-                act[0, d] = d
-            nact[0] = dim
             first = np.int64(b) * block
             for p in range(first, min(first + block, n)):
                 ri = r[p]
@@ -204,25 +194,23 @@ if numba is not None:
                     continue
                 total = 0
                 stack[0] = 0
-                level[0] = 0
                 sp = 1
                 while sp > 0:
                     sp -= 1
                     node = stack[sp]
-                    lv = level[sp]
-                    m = 0
+                    m = 0  # dimensions in which the box is not wholly within the radius
+                    du = 0  # the last of them
                     outside = False
-                    for t in range(nact[lv]):
-                        d = act[lv, t]
+                    for d in range(dim):
                         qd = tp[p, d]
                         below = slo[node, d] - qd  # > 0: the box lies above the query
                         above = qd - shi[node, d]  # > 0: the box lies below the query
                         if below > ri or above > ri:
                             outside = True
                             break
-                        if -below > ri or -above > ri:  # not wholly within in this dimension
-                            act[lv + 1, m] = d
+                        if -below > ri or -above > ri:
                             m += 1
+                            du = d
                     if outside:
                         continue
                     if m == 0:
@@ -232,9 +220,8 @@ if numba is not None:
                         # One dimension left undecided, and the node's values in it are sorted:
                         # the points within form one run (the predicate is monotone on each
                         # side of the query's value); find its two ends by bisection.
-                        d = act[lv + 1, 0]
-                        a = srt[nlevel[node], d]
-                        qd = tp[p, d]
+                        a = srt[nlevel[node], du]
+                        qd = tp[p, du]
                         lo_i = start[node]
                         hi_i = end[node]
                         while lo_i < hi_i:  # first value with qd − v ≤ r
@@ -254,21 +241,23 @@ if numba is not None:
                         total += lo_i - first_in
                         continue
                     if left[node] < 0:
-                        for j in range(start[node], end[node]):
-                            within = True
-                            for t in range(m):
-                                d = act[lv + 1, t]
-                                if abs(tp[j, d] - tp[p, d]) > ri:
-                                    within = False
-                                    break
-                            if within:
-                                total += 1
+                        if m == 1:  # within in every other dimension: test this one only
+                            qd = tp[p, du]
+                            for j in range(start[node], end[node]):
+                                if abs(tp[j, du] - qd) <= ri:
+                                    total += 1
+                        else:
+                            for j in range(start[node], end[node]):
+                                within = True
+                                for d in range(dim):
+                                    if abs(tp[j, d] - tp[p, d]) > ri:
+                                        within = False
+                                        break
+                                if within:
+                                    total += 1
                     else:
-                        nact[lv + 1] = m
                         stack[sp] = right[node]
-                        level[sp] = lv + 1
                         stack[sp + 1] = left[node]
-                        level[sp + 1] = lv + 1
                         sp += 2
                 out[p] = total
         return out
@@ -514,10 +503,9 @@ def _sorted_levels(tree: KDTree, tp: np.ndarray) -> tuple[np.ndarray, np.ndarray
     parent_size[tree.left[inner]] = size[inner]
     parent_size[tree.right[inner]] = size[inner]
     bucket = ~leaf & (size <= BUCKET) & (parent_size > BUCKET)
-    level = np.where(leaf, 0, np.where(bucket, 1, -1)).astype(np.int64)
-    srt = np.empty((2, tree.dim, tree.n))
-    _sort_segments(tp, tree.start[leaf], tree.end[leaf], srt, 0)
-    _sort_segments(tp, tree.start[bucket], tree.end[bucket], srt, 1)
+    level = np.where(bucket, 0, -1).astype(np.int64)
+    srt = np.empty((1, tree.dim, tree.n))
+    _sort_segments(tp, tree.start[bucket], tree.end[bucket], srt, 0)
     return level, srt
 
 
@@ -542,10 +530,11 @@ def count(
     r_tree = np.ascontiguousarray(r[tree.perm])
     _set_threads(workers)
     level, srt = _sorted_levels(tree, tp)
-    out_tree = _count(
-        tp, tree.start, tree.end, tree.left, tree.right, slo, shi, r_tree, tree.depth, BLOCK,
-        level, srt,
-    )
+    with numba.parallel_chunksize(1):  # blocks are handed out one at a time, as threads free up
+        out_tree = _count(
+            tp, tree.start, tree.end, tree.left, tree.right, slo, shi, r_tree, tree.depth, BLOCK,
+            level, srt,
+        )
     out = np.empty(n, dtype=np.int64)
     out[tree.perm] = out_tree
     return out
@@ -591,10 +580,11 @@ def kth_neighbor(
         seed_tree = np.ascontiguousarray(np.where(rows >= 0, tree.iperm[np.maximum(rows, 0)], -1))
         has_seed = True
     _set_threads(workers)
-    dist, nbr = _knn(
-        tp, tree.start, tree.end, tree.left, tree.right, slo, shi, k, seed_tree, has_seed,
-        _stack_size(tree), BLOCK,
-    )
+    with numba.parallel_chunksize(1):  # blocks are handed out one at a time, as threads free up
+        dist, nbr = _knn(
+            tp, tree.start, tree.end, tree.left, tree.right, slo, shi, k, seed_tree, has_seed,
+            _stack_size(tree), BLOCK,
+        )
     eps = np.empty(n)
     eps[tree.perm] = dist[:, k - 1]
     idx = np.empty((n, k), dtype=np.int64)
