@@ -14,6 +14,12 @@ float64. Bit-identical, not merely close:
   its points, and a node whose near distance is > r (or ≥ the current k-th best) is skipped,
   with no rounding slack anywhere. No fastmath (no FMA contraction) is used.
 
+Counting classifies each node against the query's ball in every dimension: outside in one
+(skip), within in all (add its size), or undecided in some; a leaf undecided in one dimension
+only tests that one, and a node of at most :data:`BUCKET` points undecided in one dimension
+only counts by bisection in its values sorted in that dimension. The k-nearest search keeps a
+sorted k-best list, visits the nearer child first and prunes on the box's near distance.
+
 Public API: :class:`KDTree` (``KDTree.build(points, leaf_size)``), :func:`count` and
 :func:`kth_neighbor`. ``workers``: the number of threads, -1 for all cores (as in
 :mod:`mitool.kernels`).
@@ -36,9 +42,9 @@ except ImportError:  # pragma: no cover - the module is only used where numba is
 #: Queries handed to a thread at a time (one stack and one k-best list per block).
 BLOCK = 64
 
-#: Counting sorts, per dimension, the values of every leaf and of every node of at most this
-#: many points (whose parent has more): where one dimension alone remains undecided at such a
-#: node (the usual case on the surface of a large ball), its count is two bisections.
+#: Counting sorts, per dimension, the values of every inner node of at most this many points
+#: (whose parent has more): where one dimension alone remains undecided at such a node (the
+#: usual case on the surface of a large ball), its count is two bisections.
 BUCKET = 128
 
 
@@ -494,8 +500,8 @@ def _stack_size(tree: KDTree) -> int:
 
 def _sorted_levels(tree: KDTree, tp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(level per node, srt): srt[level[v], d, start[v]:end[v]] holds node v's values in
-    dimension d, sorted; level 0 for leaves, 1 for the largest nodes of at most BUCKET points
-    (that are not leaves), -1 for the others."""
+    dimension d, sorted, for level 0: the largest inner nodes of at most BUCKET points; the
+    other nodes have level -1. Sorted per call, on the scaled values (any sign of scale)."""
     size = tree.end - tree.start
     leaf = tree.left < 0
     parent_size = np.full(len(size), np.iinfo(np.int64).max)
