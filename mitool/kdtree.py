@@ -115,16 +115,14 @@ if numba is not None:
                 break
 
     @njit(cache=True, nogil=True)
-    def _box(points, perm, s, e, lo, hi, node):
-        dim = points.shape[1]
-        first = perm[s]
+    def _box_rows(work, s, e, lo, hi, node):
+        dim = work.shape[1]
         for d in range(dim):
-            lo[node, d] = points[first, d]
-            hi[node, d] = points[first, d]
+            lo[node, d] = work[s, d]
+            hi[node, d] = work[s, d]
         for m in range(s + 1, e):
-            j = perm[m]
             for d in range(dim):
-                v = points[j, d]
+                v = work[m, d]
                 if v < lo[node, d]:
                     lo[node, d] = v
                 elif v > hi[node, d]:
@@ -132,8 +130,14 @@ if numba is not None:
 
     @njit(cache=True, nogil=True)
     def _build(points, leaf_size, max_nodes, max_depth, weight):
+        # ``work`` holds the points in the current tree order (rows moved with each split), so
+        # keys and boxes are read from contiguous memory.
         n, dim = points.shape
         perm = np.arange(n)
+        work = points.copy()
+        buf = np.empty_like(work)
+        pbuf = np.empty(n, dtype=np.int64)
+        loc = np.empty(n, dtype=np.int64)
         start = np.zeros(max_nodes, dtype=np.int64)
         end = np.zeros(max_nodes, dtype=np.int64)
         left = np.full(max_nodes, -1, dtype=np.int64)
@@ -145,7 +149,7 @@ if numba is not None:
         end[0] = n
         nodes = 1
         if n > 0:
-            _box(points, perm, 0, n, lo, hi, 0)
+            _box_rows(work, 0, n, lo, hi, 0)
             stack[0] = 0
             sp = 1
         else:
@@ -168,8 +172,18 @@ if numba is not None:
                 continue
             mid = s + (e - s) // 2
             for m in range(s, e):
-                keys[m] = points[perm[m], best]
-            _select(keys, perm, s, e, mid)
+                keys[m] = work[m, best]
+                loc[m] = m
+            _select(keys, loc, s, e, mid)
+            for m in range(s, e):
+                src = loc[m]
+                pbuf[m] = perm[src]
+                for d in range(dim):
+                    buf[m, d] = work[src, d]
+            for m in range(s, e):
+                perm[m] = pbuf[m]
+                for d in range(dim):
+                    work[m, d] = buf[m, d]
             a = nodes
             b = nodes + 1
             nodes += 2
@@ -177,14 +191,17 @@ if numba is not None:
             end[a] = mid
             start[b] = mid
             end[b] = e
-            _box(points, perm, s, mid, lo, hi, a)
-            _box(points, perm, mid, e, lo, hi, b)
+            _box_rows(work, s, mid, lo, hi, a)
+            _box_rows(work, mid, e, lo, hi, b)
             left[node] = a
             right[node] = b
             stack[sp] = b
             stack[sp + 1] = a
             sp += 2
-        return perm, start[:nodes], end[:nodes], left[:nodes], right[:nodes], lo[:nodes], hi[:nodes]
+        return (
+            perm, work, start[:nodes], end[:nodes], left[:nodes], right[:nodes],
+            lo[:nodes], hi[:nodes],
+        )
 
     @njit(cache=True, parallel=True)
     def _count(tp, start, end, left, right, slo, shi, r, depth, block, nlevel, srt):
@@ -459,14 +476,14 @@ class KDTree:
         weight = np.ones(d) if split_scale is None else np.abs(
             np.broadcast_to(np.asarray(split_scale, dtype=np.float64), (d,))
         )
-        perm, start, end, left, right, lo, hi = _build(
+        perm, tpoints, start, end, left, right, lo, hi = _build(
             pts, leaf_size, nodes, depth, np.ascontiguousarray(weight)
         )
         iperm = np.empty(n, dtype=np.int64)
         iperm[perm] = np.arange(n)
         return cls(
             points=pts,
-            tpoints=np.ascontiguousarray(pts[perm]),
+            tpoints=tpoints,
             perm=perm,
             iperm=iperm,
             start=start,
