@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -199,8 +199,14 @@ if numba is not None:
             stack[sp + 1] = a
             sp += 2
         return (
-            perm, work, start[:nodes], end[:nodes], left[:nodes], right[:nodes],
-            lo[:nodes], hi[:nodes],
+            perm,
+            work,
+            start[:nodes],
+            end[:nodes],
+            left[:nodes],
+            right[:nodes],
+            lo[:nodes],
+            hi[:nodes],
         )
 
     @njit(cache=True, parallel=True)
@@ -412,7 +418,7 @@ if numba is not None:
         return dist, nbr
 
 
-@lru_cache(maxsize=None)
+@cache
 def _sizes(m: int, leaf_size: int) -> tuple[int, int]:
     """(nodes, depth) of the tree over m points when every split is made (no early leaves)."""
     if m <= leaf_size:
@@ -473,8 +479,10 @@ class KDTree:
         n = pts.shape[0]
         nodes, depth = _sizes(max(n, 1), leaf_size)
         d = pts.shape[1]
-        weight = np.ones(d) if split_scale is None else np.abs(
-            np.broadcast_to(np.asarray(split_scale, dtype=np.float64), (d,))
+        weight = (
+            np.ones(d)
+            if split_scale is None
+            else np.abs(np.broadcast_to(np.asarray(split_scale, dtype=np.float64), (d,)))
         )
         perm, tpoints, start, end, left, right, lo, hi = _build(
             pts, leaf_size, nodes, depth, np.ascontiguousarray(weight)
@@ -555,8 +563,18 @@ def count(
     level, srt = _sorted_levels(tree, tp)
     with numba.parallel_chunksize(1):  # blocks are handed out one at a time, as threads free up
         out_tree = _count(
-            tp, tree.start, tree.end, tree.left, tree.right, slo, shi, r_tree, tree.depth, BLOCK,
-            level, srt,
+            tp,
+            tree.start,
+            tree.end,
+            tree.left,
+            tree.right,
+            slo,
+            shi,
+            r_tree,
+            tree.depth,
+            BLOCK,
+            level,
+            srt,
         )
     out = np.empty(n, dtype=np.int64)
     out[tree.perm] = out_tree
@@ -605,8 +623,18 @@ def kth_neighbor(
     _set_threads(workers)
     with numba.parallel_chunksize(1):  # blocks are handed out one at a time, as threads free up
         dist, nbr = _knn(
-            tp, tree.start, tree.end, tree.left, tree.right, slo, shi, k, seed_tree, has_seed,
-            _stack_size(tree), BLOCK,
+            tp,
+            tree.start,
+            tree.end,
+            tree.left,
+            tree.right,
+            slo,
+            shi,
+            k,
+            seed_tree,
+            has_seed,
+            _stack_size(tree),
+            BLOCK,
         )
     eps = np.empty(n)
     eps[tree.perm] = dist[:, k - 1]

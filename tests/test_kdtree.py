@@ -108,7 +108,7 @@ def _check_count(tree: KDTree, points: np.ndarray, scale, rng, dist=None) -> Non
     exact = dist[np.arange(n), rng.integers(0, n, n)]
     radii = [exact, np.nextafter(exact, -np.inf), np.nextafter(exact, np.inf)]
     neg = exact.copy()
-    neg[:: 3] = -1.0
+    neg[::3] = -1.0
     radii.append(neg)
     if n > 1:
         radii.append(np.full(n, np.median(dist)))
