@@ -123,6 +123,12 @@ if kernels.numba is not None:
         return hi
 
     @njit(cache=True, nogil=True)
+    def _hint(bucket, s0, inv, v, lo, hi):
+        """The first rank of v's bucket in the sorted marginal, clipped to [lo, hi]."""
+        q = min(max((v - s0) * inv, 0.0), bucket.shape[0] - 2.0)
+        return min(max(bucket[int(q)], lo), hi)
+
+    @njit(cache=True, nogil=True)
     def _scan(x, t, i, c, best, best_j, qx0, qx1, qt0, qt1, gy, cell_start, cell_points):
         """Insert d_c(i, j) of every point j != i of the cells [qx0, qx1] x [qt0, qt1]."""
         xi, cti = x[i], c * t[i]
@@ -146,7 +152,8 @@ if kernels.numba is not None:
     @njit(cache=True, parallel=True)
     def _sweep_1d(
         x, t, xs, x_rank, ts, t_rank, scales, start, k, strict,
-        cell_start, cell_points, gx, gy, h, x0, t0, xmax, tmax, nx_out, nt_out,
+        cell_start, cell_points, gx, gy, h, x0, t0, xmax, tmax, x_bucket, x_inv, t_bucket, t_inv,
+        nx_out, nt_out,
     ):  # fmt: skip
         n = x.shape[0]
         m_count = scales.shape[0]
@@ -211,7 +218,6 @@ if kernels.numba is not None:
                 # 3. Every c, from the smallest up: the k nearest among the candidates (or, if
                 #    there were too many, by a rectangle bounded by the previous c's k), then
                 #    the two counts, galloping from the previous c's edges.
-                bx, ex, bt, et = px, px + 1, pt, pt + 1
                 for m in range(m_count):
                     c = scales[m]
                     cti = c * ti
@@ -235,10 +241,16 @@ if kernels.numba is not None:
                         nx_out[m, i] = 0
                         nt_out[m, i] = 0
                         continue
-                    ex = _right_edge(xs, 1.0, xi, r, px, max(ex, px + 1))
-                    bx = _left_edge(xs, 1.0, xi, r, px, min(bx, px))
-                    et = _right_edge(ts, c, cti, r, pt, max(et, pt + 1))
-                    bt = _left_edge(ts, c, cti, r, pt, min(bt, pt))
+                    # Each edge is walked from the rank its value has in a uniform bucketing
+                    # of the sorted marginal: a place or two away (any start would be exact).
+                    ex = _hint(x_bucket, xs[0], x_inv, xi + r, px + 1, n)
+                    bx = _hint(x_bucket, xs[0], x_inv, xi - r, 0, px)
+                    ex = _right_edge(xs, 1.0, xi, r, px, ex)
+                    bx = _left_edge(xs, 1.0, xi, r, px, bx)
+                    et = _hint(t_bucket, ts[0], t_inv, ti + r / c, pt + 1, n)
+                    bt = _hint(t_bucket, ts[0], t_inv, ti - r / c, 0, pt)
+                    et = _right_edge(ts, c, cti, r, pt, et)
+                    bt = _left_edge(ts, c, cti, r, pt, bt)
                     nx_out[m, i] = ex - bx
                     nt_out[m, i] = et - bt
 
@@ -310,16 +322,29 @@ def sweep_counts_1d(
     order = np.argsort(grid_c, kind="stable")  # neighbouring c bound each other best
     sorted_c = np.ascontiguousarray(grid_c[order])
     start = int(np.argmin(np.abs(np.log(sorted_c))))  # c ≈ 1: the grid's cells are square there
+    xs, ts = a[x_order], b[t_order]
+    x_bucket, x_inv = _buckets(xs)
+    t_bucket, t_inv = _buckets(ts)
     nx = np.empty((len(sorted_c), n), dtype=np.int32)
     nt = np.empty((len(sorted_c), n), dtype=np.int32)
     kernels._set_threads(workers)
     _sweep_1d(
-        a, b, a[x_order], x_rank, b[t_order], t_rank, sorted_c, start, k, strict,
+        a, b, xs, x_rank, ts, t_rank, sorted_c, start, k, strict,
         cell_start, cell_points, gx, gy, h, x0, t0,
-        float(np.max(np.abs(a))), float(np.max(np.abs(b))), nx, nt,
+        float(np.max(np.abs(a))), float(np.max(np.abs(b))), x_bucket, x_inv, t_bucket, t_inv,
+        nx, nt,
     )  # fmt: skip
     if np.array_equal(order, np.arange(len(order))):
         return nx, nt
     inverse = np.empty_like(order)
     inverse[order] = np.arange(len(order))
     return nx[inverse], nt[inverse]
+
+
+def _buckets(s: np.ndarray) -> tuple[np.ndarray, float]:
+    """Ranks where n equal-width buckets over the sorted ``s`` start, and 1 / the width."""
+    width = (s[-1] - s[0]) / len(s)
+    if not width > 0:
+        return np.zeros(2, dtype=np.int64), 0.0  # one bucket: every hint is the first rank
+    edges = s[0] + width * np.arange(len(s) + 1)
+    return np.searchsorted(s, edges).astype(np.int64), 1.0 / width

@@ -96,7 +96,7 @@ def monotone_sweep(
     """
     n = len(x)
     offset = form.offset(n, x.shape[1], t.shape[1], k)
-    if form.metric == "chebyshev" and form.widen is None:
+    if form.metric == "chebyshev" and form.widen is None and len(scales) > 1:
         counts = sweep_counts(x, t, tuple(scales), k, strict=form.strict)
         if counts is not None:  # every c at once, exactly (mitool.sweep_kernels)
             with np.errstate(divide="ignore", invalid="ignore"):
