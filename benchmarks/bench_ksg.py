@@ -6,7 +6,8 @@ after a warm-up (which also loads numba's compiled kernels), the estimate, and t
 peak RSS. Tools:
 
 - ``mitool`` (``--backend auto``) and its single paths: ``tree`` (scipy/scikit-learn only),
-  ``numba`` (compiled kernels), ``torch`` (all pairs in float64 on the CPU here);
+  ``numba`` (compiled kernels: grid and sorted counts in 1-D, mitool's kd-tree for 2-15
+  dimensions, all pairs beyond), ``torch`` (all pairs in float64 on the CPU here);
 - scikit-learn's ``mutual_info_regression`` (1-D only), ennemi (``estimate_mi`` in 1-D, its
   private ``_estimate_single_mi`` otherwise);
 - ``npeet-style`` and ``bmi-style``: NPEET's and bmi's KSG algorithms as
@@ -45,7 +46,6 @@ TOO_SLOW = {
     "sklearn": lambda d, n: d > 1,
     "ennemi": lambda d, n: n * d > 2e5,
     "npeet-style": lambda d, n: d >= 20 and n > 1e4,
-    "mitool-numba": lambda d, n: d > 1 and d < 16 and n > 2e4,
 }
 
 
