@@ -3,21 +3,25 @@
 For every c of the grid, KSG needs ε_c(i), the k-th neighbour distance of point i in the joint
 space (x, c·t) under d_c(i, j) = max(|x_j − x_i|, |c·t_j − c·t_i|), then the counts of x within
 ε_c(i) and of c·t within ε_c(i). Evaluating each c from scratch repeats the neighbour search 20
-times; here each point walks the grid of c once, and the neighbours at one c bound the search
-at the next (paper-000 digest §7 and performance.md §4, idea 2):
+times (performance.md §4); here each point is handled once for the whole grid [c_lo, c_hi]:
 
-- the k neighbours found at the previous c are k real points, so the k-th smallest of their
-  distances at the new c is an exact upper bound U on ε_c(i) (no rounding argument needed);
-- every point with d_c(i, j) ≤ U lies in the rectangle |x_j − x_i| ≤ U, |t_j − t_i| ≤ U/c
-  (widened by a slack far above the rounding of c·t), so scanning the cells of one uniform grid
-  built on the unscaled (x, t) that cover the rectangle finds the exact k nearest;
-- the counts are galloping searches in the two sorted marginals that start from where the
-  previous c's search ended.
+- Any k real points give an exact upper bound on ε_c(i): the k-th smallest of their distances.
+  Every j with d_c(i, j) ≤ U lies in the rectangle |x_j − x_i| ≤ U, |t_j − t_i| ≤ U/c (widened
+  by SLACK, far above the rounding of c·t), so scanning the cells of one uniform grid built on
+  the unscaled (x, t) that cover it finds the exact k nearest at c. This is done at c_lo and
+  c_hi.
+- d_c(i, j) cannot shrink as c grows, and d_c(i, j)/c cannot grow, so for every c in between
+  ε_c ≤ ε_hi and ε_c/c ≤ ε_lo/c_lo (to rounding, covered by SLACK): the k nearest at every c lie
+  in the rectangle |Δx| ≤ ε_hi, |Δt| ≤ ε_lo/c_lo. Its points (about 15 for k = 3) are collected
+  once, sorted by |Δx|, and each c takes its k nearest among them, stopping once |Δx| alone
+  exceeds the k-th best. A point with too many candidates (far tails) is searched c by c.
+- The counts walk each edge in the sorted marginal from a guess taken from a uniform bucketing
+  of its values; the walk decides with the exact predicate, so the guess only sets the cost.
 
 Distances and counts use exactly the arithmetic of the per-c evaluation on ``np.hstack([x, c*t])``
 (``c * t_j`` rounded, then subtracted), so the counts, and hence the estimates, are identical
 to evaluating every c on its own, bit for bit (tests/test_sweep.py checks this against brute
-force).
+force, with ties, far offsets, tiny scales and thin grids).
 """
 
 from __future__ import annotations
@@ -171,8 +175,8 @@ if kernels.numba is not None:
                 i = cell_points[idx]  # points in cell order: neighbours share cache lines
                 xi, ti = x[i], t[i]
                 px, pt = x_rank[i], t_rank[i]
-                # 1. The exact k nearest at the c nearest 1, where the cells are square: any k
-                #    points (a block of cells grown until it holds k) bound ε, then a rectangle.
+                # 1. Any k points bound ε at every c: the k nearest at the c nearest 1 (where
+                #    the cells are square) in a block of cells grown until it holds k.
                 cx = min(int((xi - x0) * inv_h), gx - 1)
                 ct = min(int((ti - t0) * inv_h), gy - 1)
                 ring = 1
@@ -185,11 +189,10 @@ if kernels.numba is not None:
                     if best[k - 1] < np.inf or ring > max(gx, gy):
                         break
                     ring += 1
-                _rescan(x, t, i, c_start, best, best_j, xmax, tmax, x0, t0, inv_h, gx, gy,
-                        cell_start, cell_points)  # fmt: skip
                 prev[:] = best_j
-                # 2. Those k points bound ε at both ends of the grid, hence the rectangle that
-                #    holds the k nearest at every c (module docstring): collect it once.
+                # 2. They bound ε at both ends of the grid, where a rectangle then finds the
+                #    exact k nearest; those bound the rectangle that holds the k nearest at
+                #    every c in between (module docstring): collect it once.
                 _kth_of(x, t, i, c_hi, prev, best, best_j)
                 _rescan(x, t, i, c_hi, best, best_j, xmax, tmax, x0, t0, inv_h, gx, gy,
                         cell_start, cell_points)  # fmt: skip
@@ -215,9 +218,10 @@ if kernels.numba is not None:
                                 found += 1
                 if found <= CAPACITY:
                     _sort_by_first(cand_dx, cand_t, cand_j, found)
-                # 3. Every c, from the smallest up: the k nearest among the candidates (or, if
-                #    there were too many, by a rectangle bounded by the previous c's k), then
-                #    the two counts, galloping from the previous c's edges.
+                # 3. Every c, from the smallest up: the k nearest among the candidates, nearest
+                #    in x first (or, if there were too many, in a rectangle bounded by the
+                #    previous c's k), then the two counts, each edge walked from a bucketed
+                #    guess.
                 for m in range(m_count):
                     c = scales[m]
                     cti = c * ti
