@@ -14,7 +14,8 @@ Proposition 2 of paper 000 (KSG(aX; aT) = KSG(X; T)) holds bit for bit:
 
 Each max-norm operation has several exact paths (``backend``): ``tree`` (scipy/scikit-learn
 trees, numpy binary searches), ``numba`` (compiled kernels, :mod:`mitool.kernels`: a grid for
-the 2-D joint space, galloping counts in 1-D, brute force in many dimensions), ``brute``
+the 2-D joint space, galloping counts in 1-D, :mod:`mitool.kdtree` for 2-15 dimensions, brute
+force in more; :mod:`mitool.sweep_kernels` for a whole 1-D scale sweep), ``brute``
 (compiled all-pairs everywhere) and ``torch`` (chunked all-pairs in float64 on a GPU or the
 CPU, :mod:`mitool.device_kernels`). ``auto`` picks by n, dimension and what is installed. All
 give identical distances and counts; Euclidean searches (BI-KSG) and algorithm 2's neighbour
@@ -56,10 +57,6 @@ _BACKEND = "auto"
 BRUTE_MIN_DIM = 16
 BRUTE_MAX_ROWS = 60_000
 
-#: Whether ``auto`` searches joint spaces of 3-15 dimensions with mitool's kd-tree (else
-#: scipy's cKDTree); marginals of 2-15 dimensions always use it.
-KDTREE_JOINT = True
-
 
 @contextmanager
 def using_backend(name: str) -> Iterator[None]:
@@ -89,8 +86,6 @@ def _path(n: int, dim: int, *, joint: bool) -> str:
         return "grid" if joint else "sorted"
     if dim >= BRUTE_MIN_DIM and n <= BRUTE_MAX_ROWS:
         return "brute"
-    if joint and backend == "auto" and not KDTREE_JOINT:
-        return "tree"
     return "kdtree"
 
 
@@ -150,7 +145,7 @@ class JointSearch:
         dim = x.shape[1] + t.shape[1]
         self._kd = metric == "chebyshev" and _path(len(x), dim, joint=True) == "kdtree"
         self._z = np.hstack([x, t]) if self._kd else None
-        self._seeds: dict[float, np.ndarray] = {}  # the first c searched, and the last
+        self._seeds: dict[float, np.ndarray] = {}  # neighbours at the first c searched, the last
 
     def eps(self, c: float, k: int) -> np.ndarray:
         """ε_c(i): the k-th neighbour distance of every point in (x, c·t), itself excluded."""
