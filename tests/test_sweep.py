@@ -101,3 +101,37 @@ def test_kdtree_sweep_identical_to_evaluating_each_scale(kind, dims):
     np.testing.assert_array_equal(fast.values, each.values)
     assert pruned.best == each.best
     assert np.nanmax(pruned.values) == np.max(each.values)
+
+
+def test_points_with_too_many_candidates_are_searched_c_by_c():
+    """Outliers see most of the sample within their k-th neighbour distance: their candidate
+    rectangle overflows CAPACITY and they take the c-by-c rectangle search, still exactly."""
+    from mitool import sweep_kernels
+
+    x, t = _data("gauss", 1500, seed=4)
+    x[:3, 0], t[:3, 0] = (9.0, -8.0, 7.5), (9.0, 8.5, -7.0)
+    scales = (0.1, 0.5, 1.0, 2.0)
+    a, b = x[:, 0], t[:, 0]
+    box = (np.abs(a - a[0]) <= 10) & (np.abs(b - b[0]) <= 10)
+    assert box.sum() > sweep_kernels.CAPACITY  # the first outlier's rectangle overflows
+    got = sweep_counts_1d(x, t, scales, 3, strict=True)
+    assert got is not None
+    for m, c in enumerate(scales):
+        nx, nt = brute_counts(x, t, c, 3, True)
+        np.testing.assert_array_equal(got[0][m], nx)
+        np.testing.assert_array_equal(got[1][m], nt)
+
+
+@pytest.mark.parametrize("kind", ["clumped", "constant"])
+def test_clumped_or_flat_data_give_the_per_scale_curve(kind):
+    """A clump holding 90% of the mass (grid cells of very uneven load), and a constant T,
+    where no grid can be built and the sweep evaluates c by c: the same curve either way."""
+    rng = np.random.default_rng(2)
+    x = np.concatenate([1e-6 * rng.standard_normal(900), 100 * rng.standard_normal(100)])[:, None]
+    t = x + rng.standard_normal((1000, 1)) if kind == "clumped" else np.zeros((1000, 1))
+    if kind == "constant":
+        assert sweep_counts_1d(x, t, SCALES, 3, strict=True) is None
+    fast = ksg1(x, t, SCALES, 3, exhaustive=True)
+    with using_backend("tree"):
+        each = ksg1(x, t, SCALES, 3, exhaustive=True)
+    np.testing.assert_array_equal(fast.values, each.values)
