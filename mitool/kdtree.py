@@ -291,6 +291,93 @@ if numba is not None:
                 out[p] = total
         return out
 
+    @njit(cache=True, nogil=True)
+    def _within_scaled(tp, j, p, c, r):
+        """max_d |c·p_jd − c·p_pd| <= r, with the products rounded as in ``points * c``."""
+        for d in range(tp.shape[1]):  # noqa: SIM110 (a generator in all() does not compile)
+            if abs(c * tp[j, d] - c * tp[p, d]) > r:
+                return False
+        return True
+
+    @njit(cache=True, parallel=True)
+    def _count_many(tp, start, end, left, right, lo, hi, rho, r, c, slack_rel, slack_abs,
+                    depth, block):  # fmt: skip
+        """Counts at every (scale, radius) pair of each point in one descent (count_many).
+
+        Along each point's row the pairs are sorted by rho = r / c, the radius in unscaled
+        units. A pair surely excludes a point at unscaled distance D > rho(1 + slack_rel) +
+        slack_abs and surely includes it at D <= rho(1 − slack_rel) − slack_abs; in between it
+        is decided by the scaled distance itself. A node's near and far distances (exact bounds
+        on its points' distances) split the pairs into a run that surely excludes it, a run
+        that surely includes it (its size is added once, at the run's start, to a difference
+        array) and the pairs between, for which the node is searched. The prefix sums of the
+        difference array are the counts.
+        """
+        n, dim = tp.shape
+        many = rho.shape[1]
+        out = np.zeros((n, many), dtype=np.int64)
+        nblocks = (n + block - 1) // block
+        for b in prange(nblocks):
+            stack = np.empty(depth + 2, dtype=np.int64)
+            diff = np.empty(many + 1, dtype=np.int64)
+            upper = np.empty(many)  # beyond: surely outside
+            lower = np.empty(many)  # at most: surely inside
+            first = np.int64(b) * block
+            for p in range(first, min(first + block, n)):
+                diff[:] = 0
+                for m in range(many):
+                    upper[m] = rho[p, m] * (1.0 + slack_rel) + slack_abs
+                    lower[m] = rho[p, m] * (1.0 - slack_rel) - slack_abs
+                sp = 0
+                if r[p, many - 1] >= 0.0 or slack_abs > 0.0:
+                    stack[0] = 0
+                    sp = 1
+                while sp > 0:
+                    sp -= 1
+                    node = stack[sp]
+                    near = 0.0
+                    far = 0.0
+                    for d in range(dim):
+                        qd = tp[p, d]
+                        below = lo[node, d] - qd  # > 0: the box lies above the query
+                        above = qd - hi[node, d]  # > 0: the box lies below the query
+                        near = max(near, below, above)
+                        far = max(far, -below, -above)
+                    if near > upper[many - 1]:
+                        continue
+                    a = 0
+                    while upper[a] < near:
+                        a += 1
+                    z = a
+                    while z < many and lower[z] < far:
+                        z += 1
+                    if a == z:  # surely inside from pair z on (z < many: near <= upper)
+                        diff[z] += end[node] - start[node]
+                        continue
+                    if left[node] >= 0:
+                        stack[sp] = right[node]
+                        stack[sp + 1] = left[node]
+                        sp += 2
+                        continue
+                    for j in range(start[node], end[node]):
+                        dist = 0.0
+                        for d in range(dim):
+                            dist = max(dist, abs(tp[j, d] - tp[p, d]))
+                        m = a
+                        while m < many and upper[m] < dist:
+                            m += 1
+                        while m < many and lower[m] < dist:
+                            if _within_scaled(tp, j, p, c[p, m], r[p, m]):
+                                diff[m] += 1
+                                diff[m + 1] -= 1
+                            m += 1
+                        diff[m] += 1
+                total = 0
+                for m in range(many):
+                    total += diff[m]
+                    out[p, m] = total
+        return out
+
     @njit(cache=True, parallel=True)
     def _sort_segments(tp, seg_start, seg_end, out, lv):
         """out[lv, d, s:e] = the sorted values of tp[s:e, d], for each segment [s, e)."""
@@ -577,6 +664,50 @@ def count(
             srt,
         )
     out = np.empty(n, dtype=np.int64)
+    out[tree.perm] = out_tree
+    return out
+
+
+def count_many(
+    tree: KDTree, radii: np.ndarray, scales: np.ndarray | None = None, workers: int = -1
+) -> np.ndarray:
+    """Counts at many radii per point in one search: ``out[i, m]`` = #{j : max_d |q_jd − q_id|
+    <= radii[i, m]} (j = i included) with q = points * scales[m] (all dimensions alike; the
+    unscaled points when ``scales`` is None). ``radii`` (n, M) is in data order, in any order
+    along each row. The same numbers as M calls of :func:`count`, for about the cost of the
+    largest ball: pairs are decided in unscaled units, and by the scaled distance itself only
+    within a relative 1e-12 of a radius (far above the ~1e-16 rounding of the products).
+    """
+    n = tree.n
+    r = np.asarray(radii, dtype=np.float64)
+    if r.ndim != 2 or r.shape[0] != n:
+        raise ValueError(f"radii must have shape ({n}, M), got {r.shape}")
+    many = r.shape[1]
+    if n == 0 or many == 0:
+        return np.zeros(r.shape, dtype=np.int64)
+    if scales is None:  # unscaled: every decision is exact, no band
+        c = np.ones(many)
+        slack_rel = slack_abs = 0.0
+    else:
+        c = np.asarray(scales, dtype=np.float64)
+        if c.shape != (many,) or not np.all(c > 0):
+            raise ValueError(f"scales must be {many} positive numbers")
+        slack_rel, slack_abs = 1e-12, 1e-12 * float(np.max(np.abs(tree.points)))
+    rows = r[tree.perm]
+    rho = rows / c
+    order = np.argsort(rho, axis=1, kind="stable")
+    rho = np.ascontiguousarray(np.take_along_axis(rho, order, axis=1))
+    rows = np.ascontiguousarray(np.take_along_axis(rows, order, axis=1))
+    cs = np.ascontiguousarray(c[order])
+    _set_threads(workers)
+    with numba.parallel_chunksize(1):
+        counts = _count_many(
+            tree.tpoints, tree.start, tree.end, tree.left, tree.right, tree.lo, tree.hi,
+            rho, rows, cs, slack_rel, slack_abs, tree.depth, BLOCK,
+        )  # fmt: skip
+    out_tree = np.empty_like(counts)
+    np.put_along_axis(out_tree, order, counts, axis=1)
+    out = np.empty_like(out_tree)
     out[tree.perm] = out_tree
     return out
 

@@ -221,6 +221,18 @@ class MarginalCounter:
             )
         return MarginalCounter.build(points, self.metric)
 
+    @property
+    def counts_many(self) -> bool:
+        """Whether :meth:`count_many` is cheaper than one count per radius (kd-tree path)."""
+        return self._kd is not None and self._scale == 1.0
+
+    def count_many(self, radii: list[np.ndarray], *, strict: bool) -> np.ndarray:
+        """:meth:`count` at each radius vector of ``radii``, shape (len(radii), n), in one
+        search of the kd-tree (:func:`mitool.kdtree.count_many`)."""
+        r = np.column_stack(radii)
+        r = np.nextafter(r, -np.inf) if strict else r
+        return kdtree.count_many(self._kd, r, workers=_WORKERS).T
+
     def count(self, radius: np.ndarray, *, strict: bool) -> np.ndarray:
         """Per point i, #{j : dist(p_j, p_i) < radius_i} (``strict``) or ``<=``, j = i included."""
         r = np.nextafter(radius, -np.inf) if strict else radius  # "< r" as "<= the float below r"

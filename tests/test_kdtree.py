@@ -228,3 +228,36 @@ def test_split_scale_changes_the_tree_not_the_answers() -> None:
     for scale in (None, np.array([1.0, 1.0, 0.01, 0.01]), np.array([0.5, 2.0, 1.0, 3.0])):
         _check_knn(tree, points, 3, scale, rng)
         _check_count(tree, points, scale, rng)
+
+
+@pytest.mark.parametrize("kind", ["gauss", "ties", "dup", "offset", "tiny"])
+@pytest.mark.parametrize("dim", [2, 5])
+@pytest.mark.parametrize("scaled", [False, True])
+def test_count_many_equals_brute_force_at_every_radius(kind, dim, scaled):
+    """One search for M radii per point (each at its own scale of all dimensions) gives the
+    brute-force counts on each scaled array; radii sit exactly on pairwise distances."""
+    rng = np.random.default_rng(dim)
+    p = rng.standard_normal((400, dim))
+    if kind == "ties":
+        p = np.round(p, 1)
+    elif kind == "dup":
+        p[100:200] = p[:100]
+    elif kind == "offset":
+        p = 1e6 + 1e-3 * p
+    elif kind == "tiny":
+        p = 1e-9 * p
+    scales = np.array([0.1, 0.37, 1.0, 1.0, 2.0, 7.0, 0.1]) if scaled else None
+    columns, want = [], []
+    for m in range(7):
+        q = _scaled(p, None if scales is None else scales[m])
+        dist = _pairwise(q)
+        r = dist[np.arange(400), rng.integers(0, 400, 400)]  # on some point's distance
+        if m == 3:
+            r = np.nextafter(r, -np.inf)
+        if m == 6:
+            r[:50] = -1.0
+        columns.append(r)
+        want.append((dist <= r[:, None]).sum(axis=1))
+    tree = KDTree.build(p, leaf_size=8)
+    got = kdtree.count_many(tree, np.column_stack(columns), scales)
+    np.testing.assert_array_equal(got, np.column_stack(want))

@@ -113,29 +113,45 @@ def monotone_sweep(
     best = -np.inf
 
     joint = JointSearch(x, t, form.metric)
+    walk = [order[start], *order[:start][::-1], *order[start + 1 :]]  # the c of each search
+    radii: dict[int, np.ndarray] = {}
 
-    def evaluate(c: float) -> tuple[MarginalCounter, np.ndarray]:
+    def evaluate(i: int) -> tuple[MarginalCounter, np.ndarray]:
+        c = scales[i]
         scaled = t_counter if c == 1.0 else t_counter.scaled(c)
-        eps = joint.eps(c, k)
-        return scaled, eps if form.widen is None else form.widen(eps)
+        if i not in radii:
+            eps = joint.eps(c, k)
+            radii[i] = eps if form.widen is None else form.widen(eps)
+        return scaled, radii[i]
 
-    first = order[start]
-    scaled, radius = evaluate(scales[first])
-    fa = form.term(x_counter.count(radius, strict=form.strict))
+    x_many = None  # on the kd-tree path X's counts at every c come from one search
+    if len(scales) > 1 and x_counter.counts_many:
+        for i in walk:  # in walk order: each search is seeded by the previous c's neighbours
+            evaluate(i)
+        x_many = x_counter.count_many([radii[i] for i in range(len(scales))], strict=form.strict)
+
+    def x_count(i: int, radius: np.ndarray) -> np.ndarray:
+        return x_counter.count(radius, strict=form.strict) if x_many is None else x_many[i]
+
+    first = walk[0]
+    scaled, radius = evaluate(first)
+    fa = form.term(x_count(first, radius))
     fb = form.term(scaled.count(radius, strict=form.strict))
     values[first] = bounds[first] = best = offset - np.mean(fa + fb)
-    # Walk down (a is cheap, b bounded by the previous b), then up (the roles swap).
+    # Walk down (a is cheap, b bounded by the previous b), then up (the roles swap; with X's
+    # counts already known, nothing is dear there).
     for path, cheap_is_x in ((order[:start][::-1], True), (order[start + 1 :], False)):
         bound_term = fb if cheap_is_x else fa
         for i in path:
-            scaled, radius = evaluate(scales[i])
-            cheap = (x_counter if cheap_is_x else scaled).count(radius, strict=form.strict)
+            scaled, radius = evaluate(i)
+            cheap = x_count(i, radius) if cheap_is_x else scaled.count(radius, strict=form.strict)
             f_cheap = form.term(cheap)
             upper = offset - np.mean(f_cheap + bound_term)
-            if not exhaustive and upper < best - margin:
+            free = x_many is not None and not cheap_is_x
+            if not (exhaustive or free) and upper < best - margin:
                 bounds[i] = upper
                 continue
-            dear = (scaled if cheap_is_x else x_counter).count(radius, strict=form.strict)
+            dear = scaled.count(radius, strict=form.strict) if cheap_is_x else x_count(i, radius)
             bound_term = form.term(dear)
             values[i] = bounds[i] = offset - np.mean(f_cheap + bound_term)
             best = max(best, values[i])
