@@ -226,12 +226,16 @@ class MarginalCounter:
         """Whether :meth:`count_many` is cheaper than one count per radius (kd-tree path)."""
         return self._kd is not None and self._scale == 1.0
 
-    def count_many(self, radii: list[np.ndarray], *, strict: bool) -> np.ndarray:
-        """:meth:`count` at each radius vector of ``radii``, shape (len(radii), n), in one
-        search of the kd-tree (:func:`mitool.kdtree.count_many`)."""
+    def count_many(
+        self, radii: list[np.ndarray], *, strict: bool, scales: list[float] | None = None
+    ) -> np.ndarray:
+        """:meth:`count` at each radius vector of ``radii`` (of the counter ``scaled(c)`` for
+        the matching c of ``scales``), shape (len(radii), n), in one search of the kd-tree
+        (:func:`mitool.kdtree.count_many`)."""
         r = np.column_stack(radii)
         r = np.nextafter(r, -np.inf) if strict else r
-        return kdtree.count_many(self._kd, r, workers=_WORKERS).T
+        c = None if scales is None else np.asarray(scales, dtype=float)
+        return kdtree.count_many(self._kd, r, c, workers=_WORKERS).T
 
     def count(self, radius: np.ndarray, *, strict: bool) -> np.ndarray:
         """Per point i, #{j : dist(p_j, p_i) < radius_i} (``strict``) or ``<=``, j = i included."""

@@ -124,14 +124,29 @@ def monotone_sweep(
             radii[i] = eps if form.widen is None else form.widen(eps)
         return scaled, radii[i]
 
-    x_many = None  # on the kd-tree path X's counts at every c come from one search
-    if len(scales) > 1 and x_counter.counts_many:
+    # On the kd-tree path one search gives X's counts at every c, and one more T's counts at
+    # every c above the start (where they are small); below it they are counted c by c, when
+    # the bound cannot skip them.
+    x_many: dict[int, np.ndarray] = {}
+    t_many: dict[int, np.ndarray] = {}
+    if len(scales) > 1 and x_counter.counts_many and t_counter.counts_many:
         for i in walk:  # in walk order: each search is seeded by the previous c's neighbours
             evaluate(i)
-        x_many = x_counter.count_many([radii[i] for i in range(len(scales))], strict=form.strict)
+        every = list(range(len(scales)))
+        counts = x_counter.count_many([radii[i] for i in every], strict=form.strict)
+        x_many = dict(zip(every, counts, strict=True))
+        up = [int(i) for i in order[start + 1 :]]
+        if up:
+            counts = t_counter.count_many(
+                [radii[i] for i in up], strict=form.strict, scales=[scales[i] for i in up]
+            )
+            t_many = dict(zip(up, counts, strict=True))
 
     def x_count(i: int, radius: np.ndarray) -> np.ndarray:
-        return x_counter.count(radius, strict=form.strict) if x_many is None else x_many[i]
+        return x_many[i] if i in x_many else x_counter.count(radius, strict=form.strict)
+
+    def t_count(i: int, scaled: MarginalCounter, radius: np.ndarray) -> np.ndarray:
+        return t_many[i] if i in t_many else scaled.count(radius, strict=form.strict)
 
     first = walk[0]
     scaled, radius = evaluate(first)
@@ -144,10 +159,10 @@ def monotone_sweep(
         bound_term = fb if cheap_is_x else fa
         for i in path:
             scaled, radius = evaluate(i)
-            cheap = x_count(i, radius) if cheap_is_x else scaled.count(radius, strict=form.strict)
+            cheap = x_count(i, radius) if cheap_is_x else t_count(i, scaled, radius)
             f_cheap = form.term(cheap)
             upper = offset - np.mean(f_cheap + bound_term)
-            free = x_many is not None and not cheap_is_x
+            free = bool(x_many) and not cheap_is_x
             if not (exhaustive or free) and upper < best - margin:
                 bounds[i] = upper
                 continue
