@@ -1,8 +1,11 @@
 """The scale sweep shared by the kNN estimators: Î(X; c·T) for every c on a grid.
 
 X never changes with c, and the marginal structure of c·T is that of T scaled (in 1-D the
-sort order is reused bit for bit), so both are built once; only the joint space, whose
-neighbours depend on c, is searched again at each c.
+sort order is reused bit for bit, and the kd-tree scales on the fly), so both are built once;
+only the joint space, whose neighbours depend on c, is searched again at each c. With one
+max-norm dimension per side the whole sweep is one compiled pass (:mod:`mitool.sweep_kernels`);
+on the kd-tree path the marginal counts at many c come from one search each
+(:func:`mitool.kdtree.count_many`). Every path gives the values of evaluating each c alone.
 
 KSG algorithm 1 and BI-KSG have the form Î(c) = A − ⟨f(a_i(c)) + f(b_i(c))⟩ with f increasing,
 where a_i counts X-neighbours and b_i T-neighbours within the joint radius ε_c(i). As c grows,
