@@ -406,6 +406,75 @@ if numba is not None:
         return g
 
     @njit(cache=True, parallel=True)
+    def _knn_many(tps, slos, shis, start, end, left, right, k, stack_size, block):
+        """The k-th neighbour distance at G scales in one descent: (G, n), see kth_many."""
+        groups, n, dim = tps.shape
+        mid = groups // 2
+        dist = np.empty((groups, n))
+        nblocks = (n + block - 1) // block
+        for b in prange(nblocks):
+            stack = np.empty(stack_size, dtype=np.int64)
+            bd = np.empty((groups, k))
+            bound = np.empty(groups)
+            first = np.int64(b) * block
+            for p in range(first, min(first + block, n)):
+                bd[:] = np.inf
+                bound[:] = np.inf
+                stack[0] = 0
+                sp = 1
+                while sp > 0:
+                    sp -= 1
+                    node = stack[sp]
+                    live = False
+                    for g in range(groups):  # searched while any scale's ball meets the box
+                        near = 0.0
+                        for d in range(dim):
+                            qd = tps[g, p, d]
+                            near = max(near, slos[g, node, d] - qd, qd - shis[g, node, d])
+                            if near >= bound[g]:
+                                break
+                        if near < bound[g]:
+                            live = True
+                            break
+                    if not live:
+                        continue
+                    if left[node] >= 0:
+                        a = left[node]
+                        c = right[node]
+                        qa = 0.0
+                        qc = 0.0
+                        for d in range(dim):
+                            qd = tps[mid, p, d]
+                            qa = max(qa, slos[mid, a, d] - qd, qd - shis[mid, a, d])
+                            qc = max(qc, slos[mid, c, d] - qd, qd - shis[mid, c, d])
+                        if qc < qa:  # the nearer child is searched first: pushed last
+                            a, c = c, a
+                        stack[sp] = c
+                        stack[sp + 1] = a
+                        sp += 2
+                        continue
+                    for j in range(start[node], end[node]):
+                        if j == p:
+                            continue
+                        for g in range(groups):
+                            bg = bound[g]
+                            v = 0.0
+                            for d in range(dim):
+                                v = max(v, abs(tps[g, j, d] - tps[g, p, d]))
+                                if v >= bg:
+                                    break
+                            if v < bg:
+                                u = k - 1
+                                while u > 0 and bd[g, u - 1] > v:
+                                    bd[g, u] = bd[g, u - 1]
+                                    u -= 1
+                                bd[g, u] = v
+                                bound[g] = bd[g, k - 1]
+                for g in range(groups):
+                    dist[g, p] = bound[g]
+        return dist
+
+    @njit(cache=True, parallel=True)
     def _knn(tp, start, end, left, right, slo, shi, k, seed, has_seed, stack_size, block):
         n, dim = tp.shape
         dist = np.empty((n, k))
@@ -772,3 +841,26 @@ def kth_neighbor(
     idx = np.empty((n, k), dtype=np.int64)
     idx[tree.perm] = np.where(nbr >= 0, tree.perm[np.maximum(nbr, 0)], -1)
     return eps, idx
+
+
+def kth_many(tree: KDTree, k: int, scales: np.ndarray, workers: int = -1) -> np.ndarray:
+    """The k-th neighbour distance of every point at each per-dimension scale of ``scales``
+    (G, d) in one search: (G, n), row g equal to ``kth_neighbor(tree, k, scales[g])[0]``.
+
+    Cheaper than G searches when the scales are close (the balls overlap); a node is searched
+    while any scale's ball meets it.
+    """
+    s = np.asarray(scales, dtype=np.float64)
+    parts = [tree.scaled(row) for row in s]
+    tps = np.ascontiguousarray(np.stack([p[0] for p in parts]))
+    slos = np.ascontiguousarray(np.stack([p[1] for p in parts]))
+    shis = np.ascontiguousarray(np.stack([p[2] for p in parts]))
+    _set_threads(workers)
+    with numba.parallel_chunksize(1):
+        dist = _knn_many(
+            tps, slos, shis, tree.start, tree.end, tree.left, tree.right, int(k),
+            _stack_size(tree), BLOCK,
+        )  # fmt: skip
+    out = np.empty_like(dist)
+    out[:, tree.perm] = dist
+    return out

@@ -164,6 +164,25 @@ class JointSearch:
         self._seeds[c] = idx
         return eps
 
+    def eps_many(self, scales: list[float], k: int, group: int = 5) -> list[np.ndarray]:
+        """ε_c for every c of ``scales``: on the kd-tree path, neighbouring c (``group`` at a
+        time, in ascending order) share one search (:func:`mitool.kdtree.kth_many`)."""
+        if self._z is None:
+            return [self.eps(c, k) for c in scales]
+        ascending = sorted(set(scales))
+        found: dict[float, np.ndarray] = {}
+        for g in range(0, len(ascending), group):
+            cs = ascending[g : g + group]
+            rows = np.array(
+                [
+                    np.concatenate([np.ones(self.x.shape[1]), np.full(self.t.shape[1], c)])
+                    for c in cs
+                ]
+            )
+            tree = kdtree.KDTree.build(self._z, split_scale=rows[len(cs) // 2])
+            found.update(zip(cs, kdtree.kth_many(tree, k, rows, workers=_WORKERS), strict=True))
+        return [found[c] for c in scales]
+
 
 def sweep_counts(
     x: np.ndarray, t: np.ndarray, scales: tuple[float, ...], k: int, *, strict: bool

@@ -261,3 +261,24 @@ def test_count_many_equals_brute_force_at_every_radius(kind, dim, scaled):
     tree = KDTree.build(p, leaf_size=8)
     got = kdtree.count_many(tree, np.column_stack(columns), scales)
     np.testing.assert_array_equal(got, np.column_stack(want))
+
+
+@pytest.mark.parametrize("kind", ["gauss", "ties", "dup", "offset"])
+@pytest.mark.parametrize("k", [1, 3])
+def test_kth_many_equals_one_search_per_scale(kind, k):
+    """Several scales in one descent give each scale's own k-th distance, bit for bit, and the
+    brute force on the scaled array."""
+    rng = np.random.default_rng(k)
+    p = rng.standard_normal((500, 6))
+    if kind == "ties":
+        p = np.round(p, 1)
+    elif kind == "dup":
+        p[100:200] = p[:100]
+    elif kind == "offset":
+        p = 1e6 + 1e-3 * p
+    scales = np.array([np.r_[np.ones(3), np.full(3, c)] for c in (0.1, 0.5, 0.9, 1.0, 2.0)])
+    tree = KDTree.build(p, leaf_size=8, split_scale=scales[2])
+    many = kdtree.kth_many(tree, k, scales)
+    for g, s in enumerate(scales):
+        np.testing.assert_array_equal(many[g], kth_neighbor(tree, k, s)[0])
+        np.testing.assert_array_equal(many[g], _brute_knn(_scaled(p, s), k)[0])

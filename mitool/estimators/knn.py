@@ -133,8 +133,9 @@ def monotone_sweep(
     x_many: dict[int, np.ndarray] = {}
     t_many: dict[int, np.ndarray] = {}
     if len(scales) > 1 and x_counter.counts_many and t_counter.counts_many:
-        for i in walk:  # in walk order: each search is seeded by the previous c's neighbours
-            evaluate(i)
+        every_eps = joint.eps_many(list(scales), k)  # neighbouring c share one search
+        for i, eps in enumerate(every_eps):
+            radii[i] = eps if form.widen is None else form.widen(eps)
         every = list(range(len(scales)))
         counts = x_counter.count_many([radii[i] for i in every], strict=form.strict)
         x_many = dict(zip(every, counts, strict=True))
