@@ -136,8 +136,8 @@ class JointSearch:
     On the kd-tree path each c gets a tree split for its own geometry (building one costs a few
     percent of a search) and searched with T's dimensions scaled on the fly, exactly the
     distances of ``np.hstack([x, c*t])``; the neighbours found at the nearest c already searched
-    seed the search, so it prunes from the first node on. Other paths search
-    ``np.hstack([x, c*t])`` afresh.
+    seed the search, so it prunes from the first node on. :meth:`eps_many` searches several
+    neighbouring c in one descent instead. Other paths search ``np.hstack([x, c*t])`` afresh.
     """
 
     def __init__(self, x: np.ndarray, t: np.ndarray, metric: str = "chebyshev") -> None:
