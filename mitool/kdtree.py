@@ -27,11 +27,12 @@ Public API: :class:`KDTree` (``KDTree.build(points, leaf_size)``), :func:`count`
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
+
+from mitool.kernels import set_threads
 
 try:
     import numba
@@ -53,16 +54,8 @@ def available() -> bool:
     return numba is not None
 
 
-def _threads(workers: int) -> int:
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, (cores or 1) if workers < 0 else workers)
-
-
-def _set_threads(workers: int) -> None:
-    numba.set_num_threads(min(_threads(workers), numba.config.NUMBA_NUM_THREADS))
-
-
 if numba is not None:
+    from mitool.kernels import insert_indexed
 
     @njit(cache=True, nogil=True)
     def _select(keys, idx, lo, hi, kth):
@@ -474,6 +467,14 @@ if numba is not None:
                     dist[g, p] = bound[g]
         return dist
 
+    @njit(cache=True, nogil=True, inline="always")
+    def _holds(bi, j):
+        """Whether the k-best list already holds point j (a seed found again)."""
+        for u in range(bi.shape[0]):  # noqa: SIM110 (a generator in any() does not compile)
+            if bi[u] == j:
+                return True
+        return False
+
     @njit(cache=True, parallel=True)
     def _knn(tp, start, end, left, right, slo, shi, k, seed, has_seed, stack_size, block):
         n, dim = tp.shape
@@ -493,28 +494,14 @@ if numba is not None:
                 if has_seed:
                     for m in range(k):
                         j = seed[p, m]
-                        if j < 0 or j == p:
-                            continue
-                        dup = False
-                        for u in range(k):
-                            if bi[u] == j:
-                                dup = True
-                                break
-                        if dup:
+                        if j < 0 or j == p or _holds(bi, j):
                             continue
                         v = 0.0
                         for d in range(dim):
                             a = abs(tp[j, d] - tp[p, d])
                             if a > v:
                                 v = a
-                        if v < bd[k - 1]:
-                            u = k - 1
-                            while u > 0 and bd[u - 1] > v:
-                                bd[u] = bd[u - 1]
-                                bi[u] = bi[u - 1]
-                                u -= 1
-                            bd[u] = v
-                            bi[u] = j
+                        insert_indexed(bd, bi, v, j)
                 stack[0] = 0
                 sdist[0] = 0.0
                 sp = 1
@@ -535,22 +522,8 @@ if numba is not None:
                                     v = a
                                     if v >= bound:
                                         break
-                            if v < bound:
-                                if has_seed:
-                                    dup = False
-                                    for u in range(k):
-                                        if bi[u] == j:
-                                            dup = True
-                                            break
-                                    if dup:
-                                        continue
-                                u = k - 1
-                                while u > 0 and bd[u - 1] > v:
-                                    bd[u] = bd[u - 1]
-                                    bi[u] = bi[u - 1]
-                                    u -= 1
-                                bd[u] = v
-                                bi[u] = j
+                            if v < bound and not (has_seed and _holds(bi, j)):
+                                insert_indexed(bd, bi, v, j)
                                 bound = bd[k - 1]
                     else:
                         a = left[node]
@@ -715,7 +688,7 @@ def count(
         return np.zeros(0, dtype=np.int64)
     tp, slo, shi = tree.scaled(scale)
     r_tree = np.ascontiguousarray(r[tree.perm])
-    _set_threads(workers)
+    set_threads(workers)
     level, srt = _sorted_levels(tree, tp)
     with numba.parallel_chunksize(1):  # blocks are handed out one at a time, as threads free up
         out_tree = _count(
@@ -768,7 +741,7 @@ def count_many(
     rho = np.ascontiguousarray(np.take_along_axis(rho, order, axis=1))
     rows = np.ascontiguousarray(np.take_along_axis(rows, order, axis=1))
     cs = np.ascontiguousarray(c[order])
-    _set_threads(workers)
+    set_threads(workers)
     with numba.parallel_chunksize(1):
         counts = _count_many(
             tree.tpoints, tree.start, tree.end, tree.left, tree.right, tree.lo, tree.hi,
@@ -820,7 +793,7 @@ def kth_neighbor(
         rows = sd[tree.perm]
         seed_tree = np.ascontiguousarray(np.where(rows >= 0, tree.iperm[np.maximum(rows, 0)], -1))
         has_seed = True
-    _set_threads(workers)
+    set_threads(workers)
     with numba.parallel_chunksize(1):  # blocks are handed out one at a time, as threads free up
         dist, nbr = _knn(
             tp,
@@ -855,7 +828,7 @@ def kth_many(tree: KDTree, k: int, scales: np.ndarray, workers: int = -1) -> np.
     tps = np.ascontiguousarray(np.stack([p[0] for p in parts]))
     slos = np.ascontiguousarray(np.stack([p[1] for p in parts]))
     shis = np.ascontiguousarray(np.stack([p[2] for p in parts]))
-    _set_threads(workers)
+    set_threads(workers)
     with numba.parallel_chunksize(1):
         dist = _knn_many(
             tps, slos, shis, tree.start, tree.end, tree.left, tree.right, int(k),

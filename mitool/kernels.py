@@ -61,6 +61,21 @@ if numba is not None:
             j -= 1
         best[j] = value
 
+    @njit(cache=True, nogil=True, inline="always")
+    def insert_indexed(best: np.ndarray, best_j: np.ndarray, value: float, j: int) -> None:
+        """Keep ``best`` (ascending, length k) the k smallest values seen, ``best_j`` their
+        points."""
+        k = best.shape[0]
+        if value >= best[k - 1]:
+            return
+        q = k - 1
+        while q > 0 and best[q - 1] > value:
+            best[q] = best[q - 1]
+            best_j[q] = best_j[q - 1]
+            q -= 1
+        best[q] = value
+        best_j[q] = j
+
     @njit(cache=True, parallel=True)
     def _grid_knn(a, b, k, cell_start, cell_points, gx, gy, h, ax0, by0, inv_h):
         n = a.shape[0]
@@ -189,7 +204,6 @@ if numba is not None:
         return out
 
 
-
 def _compiled() -> dict[str, Any]:
     return {
         "numba": numba,
@@ -201,8 +215,8 @@ def _compiled() -> dict[str, Any]:
     }
 
 
-def _set_threads(workers: int) -> None:
-    numba = _compiled()["numba"]
+def set_threads(workers: int) -> None:
+    """Run numba's parallel loops on ``workers`` threads (-1: all cores) in this process."""
     numba.set_num_threads(min(_threads(workers), numba.config.NUMBA_NUM_THREADS))
 
 
@@ -216,7 +230,7 @@ def grid_knn_2d(z: np.ndarray, k: int, workers: int = -1) -> np.ndarray | None:
     grid = grid_2d(a, b)
     if grid is None:
         return None
-    _set_threads(workers)
+    set_threads(workers)
     cell_start, cell_points, gx, gy, h, ax0, bx0 = grid
     return _compiled()["grid_knn"](a, b, k, cell_start, cell_points, gx, gy, h, ax0, bx0, 1.0 / h)
 
@@ -268,19 +282,19 @@ def count_sorted(
     s: np.ndarray, x: np.ndarray, order: np.ndarray, r: np.ndarray, workers: int = -1
 ) -> np.ndarray:
     """#{j : |s_j − x_i| ≤ r_i}, where s = x[order] is sorted."""
-    _set_threads(workers)
+    set_threads(workers)
     return _compiled()["count_sorted"](s, x, order, np.ascontiguousarray(r, dtype=np.float64))
 
 
 def brute_knn(z: np.ndarray, k: int, workers: int = -1) -> np.ndarray:
     """k-th max-norm neighbour distance of each row of ``z`` by exhaustive search."""
-    _set_threads(workers)
+    set_threads(workers)
     return _compiled()["brute_knn"](np.ascontiguousarray(z, dtype=np.float64), k)
 
 
 def brute_count(p: np.ndarray, r: np.ndarray, workers: int = -1) -> np.ndarray:
     """#{j : max_d |p_jd − p_id| ≤ r_i} by exhaustive search (j = i included)."""
-    _set_threads(workers)
+    set_threads(workers)
     return _compiled()["brute_count"](
         np.ascontiguousarray(p, dtype=np.float64), np.ascontiguousarray(r, dtype=np.float64)
     )

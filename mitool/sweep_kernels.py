@@ -43,19 +43,7 @@ WALK = 16
 if kernels.numba is not None:
     from numba import njit, prange
 
-    @njit(cache=True, nogil=True, inline="always")
-    def _insert(best, best_j, value, j):
-        """Keep ``best`` (ascending, length k) the k smallest values seen, with their indices."""
-        k = best.shape[0]
-        if value >= best[k - 1]:
-            return
-        q = k - 1
-        while q > 0 and best[q - 1] > value:
-            best[q] = best[q - 1]
-            best_j[q] = best_j[q - 1]
-            q -= 1
-        best[q] = value
-        best_j[q] = j
+    from mitool.kernels import insert_indexed
 
     @njit(cache=True, nogil=True)
     def _right_edge(s, c, ci, r, p, hint):
@@ -142,7 +130,7 @@ if kernels.numba is not None:
                     j = cell_points[p]
                     if j != i:
                         d = max(abs(x[j] - xi), abs(c * t[j] - cti))
-                        _insert(best, best_j, d, j)
+                        insert_indexed(best, best_j, d, j)
 
     @njit(cache=True, nogil=True)
     def _cells_of(xi, ti, wx, wt, x0, t0, inv_h, gx, gy):
@@ -233,7 +221,7 @@ if kernels.numba is not None:
                                 break
                             d = max(cand_dx[q], abs(c * cand_t[q] - cti))
                             if d < bound:
-                                _insert(best, best_j, d, cand_j[q])
+                                insert_indexed(best, best_j, d, cand_j[q])
                                 bound = best[k - 1]
                     else:
                         _kth_of(x, t, i, c, prev, best, best_j)
@@ -276,7 +264,7 @@ if kernels.numba is not None:
         xi, cti = x[i], c * t[i]
         for q in range(points.shape[0]):
             j = points[q]
-            _insert(best, best_j, max(abs(x[j] - xi), abs(c * t[j] - cti)), j)
+            insert_indexed(best, best_j, max(abs(x[j] - xi), abs(c * t[j] - cti)), j)
         return best[best.shape[0] - 1]
 
     @njit(cache=True, nogil=True)
@@ -331,7 +319,7 @@ def sweep_counts_1d(
     t_bucket, t_inv = _buckets(ts)
     nx = np.empty((len(sorted_c), n), dtype=np.int32)
     nt = np.empty((len(sorted_c), n), dtype=np.int32)
-    kernels._set_threads(workers)
+    kernels.set_threads(workers)
     _sweep_1d(
         a, b, xs, x_rank, ts, t_rank, sorted_c, start, k, strict,
         cell_start, cell_points, gx, gy, h, x0, t0,
