@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from mitool.neighbors import JointSearch, MarginalCounter, sweep_counts
+from mitool.neighbors import MarginalCounter, joint_eps, sweep_counts
 
 #: T's counts at c >= c_start / FAR share one kd-tree search in the sweep (those below it are
 #: counted c by c, or skipped by the bound): at n = 3e4, d = 5 the search from c = 0.4 costs
@@ -120,17 +120,12 @@ def monotone_sweep(
     bounds = np.full(len(scales), np.nan)
     best = -np.inf
 
-    joint = JointSearch(x, t, form.metric)
-    walk = [order[start], *order[:start][::-1], *order[start + 1 :]]  # the c of each search
-    radii: dict[int, np.ndarray] = {}
+    every_eps = joint_eps(x, t, list(scales), k, form.metric)
+    radii = [eps if form.widen is None else form.widen(eps) for eps in every_eps]
 
     def evaluate(i: int) -> tuple[MarginalCounter, np.ndarray]:
         c = scales[i]
-        scaled = t_counter if c == 1.0 else t_counter.scaled(c)
-        if i not in radii:
-            eps = joint.eps(c, k)
-            radii[i] = eps if form.widen is None else form.widen(eps)
-        return scaled, radii[i]
+        return (t_counter if c == 1.0 else t_counter.scaled(c)), radii[i]
 
     # On the kd-tree path one search gives X's counts at every c, and one more T's counts at
     # every c above c_start / FAR (T's balls grow as c shrinks, and a search costs about as
@@ -139,12 +134,8 @@ def monotone_sweep(
     x_many: dict[int, np.ndarray] = {}
     t_many: dict[int, np.ndarray] = {}
     if len(scales) > 1 and x_counter.counts_many and t_counter.counts_many:
-        every_eps = joint.eps_many(list(scales), k)  # neighbouring c share one search
-        for i, eps in enumerate(every_eps):
-            radii[i] = eps if form.widen is None else form.widen(eps)
-        every = list(range(len(scales)))
-        counts = x_counter.count_many([radii[i] for i in every], strict=form.strict)
-        x_many = dict(zip(every, counts, strict=True))
+        counts = x_counter.count_many(radii, strict=form.strict)
+        x_many = dict(enumerate(counts))
         floor = scales[order[start]] / FAR
         near = [int(i) for i in order if i != order[start] and scales[i] >= floor]
         if near:
@@ -159,7 +150,7 @@ def monotone_sweep(
     def t_count(i: int, scaled: MarginalCounter, radius: np.ndarray) -> np.ndarray:
         return t_many[i] if i in t_many else scaled.count(radius, strict=form.strict)
 
-    first = walk[0]
+    first = order[start]
     scaled, radius = evaluate(first)
     fa = form.term(x_count(first, radius))
     fb = form.term(scaled.count(radius, strict=form.strict))
