@@ -235,9 +235,37 @@ class MarginalCounter:
         c = None if scales is None else np.asarray(scales, dtype=float)
         return kdtree.count_many(self._kd, r, c, workers=_WORKERS).T
 
-    def count(self, radius: np.ndarray, *, strict: bool) -> np.ndarray:
-        """Per point i, #{j : dist(p_j, p_i) < radius_i} (``strict``) or ``<=``, j = i included."""
+    def count(
+        self, radius: np.ndarray, *, strict: bool, rows: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Per point i, #{j : dist(p_j, p_i) < radius_i} (``strict``) or ``<=``, j = i included;
+        only for the points ``rows`` (in that order) when given."""
         r = np.nextafter(radius, -np.inf) if strict else radius  # "< r" as "<= the float below r"
+        if rows is None:
+            return self._count(r)
+        if self._kd is not None:  # the other points get no radius: the tree skips them at once
+            some = np.full(len(r), -1.0)
+            some[rows] = r[rows]
+            return self._count(some)[rows]
+        if self._tree is not None:
+            return self._tree.query_radius(self.points[rows], r[rows], count_only=True).astype(
+                np.int64
+            )
+        return self._count(r)[rows]
+
+    def slab_counts(self, radius: np.ndarray, *, strict: bool) -> np.ndarray:
+        """The max-norm :meth:`count` of each dimension alone, shape (D, n): the ball is the
+        intersection of these slabs, so #ball >= Σ_d #slab_d − (D − 1)·n (Bonferroni), exactly,
+        as each slab is counted with the ball's own arithmetic."""
+        return np.array(
+            [
+                MarginalCounter.build(self.points[:, d : d + 1]).count(radius, strict=strict)
+                for d in range(self.points.shape[1])
+            ]
+        )
+
+    def _count(self, r: np.ndarray) -> np.ndarray:
+        """:meth:`count` at the non-strict radius ``r``, for every point."""
         path = _path(len(self.points), self.points.shape[1], joint=False)
         if self.metric == "chebyshev" and path == "torch":
             from mitool import device_kernels

@@ -15,7 +15,12 @@ Hence, walking down from c ≈ 1, b at the previous (larger) c bounds b at this 
 and Î(c) ≤ A − ⟨f(a_i(c)) + f(b_i(c_prev))⟩; walking up, the same holds with a and b swapped.
 When that upper bound is below the best value found so far, the expensive count (the one that
 grows towards the ends of the grid) is skipped: the maximum and its c are exactly those of
-the full curve, and the curve reports the bound where it skipped.
+the full curve, and the curve reports the bound where it skipped. Where it is not, the lower
+bounds are tightened before anything is counted in full (:func:`_tighten`): by Bonferroni's
+inequality on the slabs whose intersection is the max-norm ball, then by the exact counts of
+the rows likely to gain most, until the bound falls below the best or every count is exact.
+At n = 1e5 with five dimensions per side, c = 0.1 then costs 0.1 s instead of 12.8 s, and
+c = 0.2 and 0.3 about a third of their full counts.
 """
 
 from __future__ import annotations
@@ -150,29 +155,96 @@ def monotone_sweep(
     def t_count(i: int, scaled: MarginalCounter, radius: np.ndarray) -> np.ndarray:
         return t_many[i] if i in t_many else scaled.count(radius, strict=form.strict)
 
+    def upper_of(f_cheap: np.ndarray, lower: np.ndarray) -> float:
+        return offset - np.mean(f_cheap + form.term(lower))
+
     first = order[start]
     scaled, radius = evaluate(first)
-    fa = form.term(x_count(first, radius))
-    fb = form.term(scaled.count(radius, strict=form.strict))
-    values[first] = bounds[first] = best = offset - np.mean(fa + fb)
-    # Walk down (a is cheap, b bounded by the previous b), then up (the roles swap); a count
-    # already taken in one search is not dear.
+    a = x_count(first, radius)
+    b = scaled.count(radius, strict=form.strict)
+    values[first] = bounds[first] = best = offset - np.mean(form.term(a) + form.term(b))
+    # Walk down (a is cheap, b bounded below by the previous b), then up (the roles swap); a
+    # count already taken in one search is not dear.
     for path, cheap_is_x in ((order[:start][::-1], True), (order[start + 1 :], False)):
-        bound_term = fb if cheap_is_x else fa
+        lower = b if cheap_is_x else a  # a lower bound on the dear count at the next c
         for i in path:
             scaled, radius = evaluate(i)
             cheap = x_count(i, radius) if cheap_is_x else t_count(i, scaled, radius)
             f_cheap = form.term(cheap)
-            upper = offset - np.mean(f_cheap + bound_term)
             free = (i in t_many) if cheap_is_x else (i in x_many)  # already counted
-            if not (exhaustive or free) and upper < best - margin:
-                bounds[i] = upper
-                continue
-            dear = t_count(i, scaled, radius) if cheap_is_x else x_count(i, radius)
-            bound_term = form.term(dear)
-            values[i] = bounds[i] = offset - np.mean(f_cheap + bound_term)
+            if free or exhaustive:
+                lower = t_count(i, scaled, radius) if cheap_is_x else x_count(i, radius)
+            else:
+                lower, exact = _tighten(
+                    scaled if cheap_is_x else x_counter,
+                    radius,
+                    form.strict,
+                    lower,
+                    form.term,
+                    lambda lo, f=f_cheap: upper_of(f, lo),
+                    best - margin,
+                )
+                if not exact:
+                    bounds[i] = upper_of(f_cheap, lower)
+                    continue
+            values[i] = bounds[i] = upper_of(f_cheap, lower)
             best = max(best, values[i])
     return Curve(tuple(scales), values, bounds)
+
+
+#: The share of the rows whose dear count :func:`_tighten` takes exactly in its first round.
+FIRST_SHARE = 1 / 64
+
+
+def _tighten(
+    counter: MarginalCounter,
+    radius: np.ndarray,
+    strict: bool,
+    lower: np.ndarray,
+    term: Callable[[np.ndarray], np.ndarray],
+    upper_of: Callable[[np.ndarray], float],
+    target: float,
+) -> tuple[np.ndarray, bool]:
+    """Lower bounds on the dear counts at one c, tightened until ``upper_of(bounds) < target``
+    or every count is exact. Returns (the bounds, whether they are the exact counts).
+
+    ``lower`` comes from the neighbouring c (the monotone bound). In the max norm the box is the
+    intersection of one slab per dimension, so #box >= Σ_d #slab_d − (D − 1)·n (Bonferroni), a
+    bound from 1-D counts that is tight for the large balls at the ends of the grid. Then rows
+    are counted exactly, those whose count promises the largest gain in f first (in the max
+    norm the slabs give a guess of each count; otherwise the smallest bounds, where f is
+    steepest): 1/64 of them, then as many as the gain per row so far says are still needed.
+    """
+    n, dim = counter.points.shape
+    if upper_of(lower) < target:
+        return lower, False
+    if dim == 1:  # a 1-D count costs less than bounding it
+        return counter.count(radius, strict=strict), True
+    lower = lower.copy()
+    queue = np.argsort(lower, kind="stable")  # where f is steepest first
+    if counter.metric == "chebyshev":
+        slabs = counter.slab_counts(radius, strict=strict)
+        np.maximum(lower, slabs.sum(axis=0) - (dim - 1) * n, out=lower)
+        # With independent dimensions the box would hold n·Π_d(#slab_d / n): only a guess,
+        # which orders the rows by the gain their exact count is likely to bring.
+        guess = np.maximum(n * np.prod(slabs / n, axis=0), lower)
+        queue = np.argsort((term(lower) - term(guess)) / np.sqrt(guess), kind="stable")
+    upper = upper_of(lower)
+    done = 0
+    share = max(1, int(n * FIRST_SHARE))
+    while done < n:
+        if upper < target:
+            return lower, False
+        rows = queue[done : done + share]
+        lower[rows] = counter.count(radius, strict=strict, rows=rows)
+        done += len(rows)
+        previous, upper = upper, upper_of(lower)
+        gained = previous - upper
+        # The next round: the rows that the gain per row so far says are still needed, with
+        # a quarter more for the gains that shrink along the queue; at most double the rows.
+        needed = (upper - target) / gained * len(rows) if gained > 0 else np.inf
+        share = int(min(max(1.25 * needed + 1, n * FIRST_SHARE), 2 * done))
+    return lower, True
 
 
 #: ``at_scale(x_counter, t_counter, k) -> estimate in nats`` for one c (T already scaled).

@@ -1,0 +1,83 @@
+"""The sweep's partial counts: a far c is skipped once lower bounds on its dear counts (the
+neighbouring c's, the Bonferroni bound of the slabs, then exact counts of some rows) prove it
+below the maximum. Every skip must hold against the exhaustive curve."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mitool.estimators.bi_ksg import bi_ksg
+from mitool.estimators.ksg import ksg1
+from mitool.neighbors import MarginalCounter, using_backend
+
+SCALES = tuple(np.round(np.linspace(0.1, 2.0, 20), 10))
+
+
+def _pair(n, dims, seed=5):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, dims[0]))
+    t = 0.8 * x[:, : dims[1]] + 0.6 * rng.standard_normal((n, dims[1]))
+    return x, t
+
+
+@pytest.mark.parametrize("backend", ["numba", "tree"])
+@pytest.mark.parametrize("fn", [ksg1, bi_ksg])
+@pytest.mark.parametrize("dims", [(3, 3), (4, 4)])
+def test_skipped_scales_are_below_their_bounds(backend, fn, dims, monkeypatch):
+    """The pruned sweep computes the exhaustive values bit for bit where it computes them; where
+    it skips, its bound is at least the exhaustive value; its maximum and argmax are the same.
+    Some skips come from partial counts (a spy sees counts of fewer than n rows)."""
+    x, t = _pair({(3, 3): 2000, (4, 4): 3000}[dims], dims)
+    partial = []
+    count = MarginalCounter.count
+
+    def spy(self, radius, *, strict, rows=None):
+        if rows is not None and len(rows) < len(radius):
+            partial.append(len(rows))
+        return count(self, radius, strict=strict, rows=rows)
+
+    with using_backend(backend):
+        full = fn(x, t, SCALES, 3, exhaustive=True)
+        monkeypatch.setattr(MarginalCounter, "count", spy)
+        pruned = fn(x, t, SCALES, 3)
+    skipped = np.isnan(pruned.values)
+    assert skipped.any() and partial
+    np.testing.assert_array_equal(pruned.values[~skipped], full.values[~skipped])
+    assert np.all(pruned.bounds[skipped] >= full.values[skipped])
+    assert pruned.best == full.best
+    assert np.nanmax(pruned.values) == np.max(full.values)
+
+
+@pytest.mark.parametrize("dim", [2, 5])
+@pytest.mark.parametrize("c", [1.0, 0.3, 7.0])
+@pytest.mark.parametrize("strict", [True, False])
+def test_slab_counts_bound_the_ball(dim, c, strict):
+    """Each slab count is the 1-D count on the scaled array; Σ_d slabs − (D − 1)·n never exceeds
+    the max-norm count (radii on pairwise distances, where rounding decides)."""
+    rng = np.random.default_rng(dim)
+    p = np.round(rng.standard_normal((400, dim)), 2)
+    counter = MarginalCounter.build(p)
+    scaled = counter if c == 1.0 else counter.scaled(c)
+    q = c * p
+    gaps = np.abs(q[:, None, :] - q[None, :, :])
+    radius = np.max(gaps[np.arange(400), rng.integers(0, 400, 400)], axis=1) * 2.5
+    slabs = scaled.slab_counts(radius, strict=strict)
+    inside = gaps < radius[:, None, None] if strict else gaps <= radius[:, None, None]
+    np.testing.assert_array_equal(slabs, inside.sum(axis=1).T)
+    ball = inside.all(axis=2).sum(axis=1)
+    assert np.all(slabs.sum(axis=0) - (dim - 1) * 400 <= ball)
+    assert np.any(slabs.sum(axis=0) - (dim - 1) * 400 == ball)  # tight for some large balls
+
+
+@pytest.mark.parametrize("backend", ["numba", "tree", "brute"])
+@pytest.mark.parametrize("dim", [1, 3])
+def test_counts_of_some_rows_equal_the_full_counts(backend, dim):
+    rng = np.random.default_rng(dim)
+    p = rng.standard_normal((800, dim))
+    radius = rng.uniform(0.05, 1.5, 800)
+    rows = rng.permutation(800)[:137]
+    with using_backend(backend):
+        counter = MarginalCounter.build(p).scaled(0.7)
+        full = counter.count(radius, strict=True)
+        np.testing.assert_array_equal(counter.count(radius, strict=True, rows=rows), full[rows])
