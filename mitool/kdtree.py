@@ -20,8 +20,9 @@ only tests that one, and a node of at most :data:`BUCKET` points undecided in on
 only counts by bisection in its values sorted in that dimension. The k-nearest search keeps a
 sorted k-best list, visits the nearer child first and prunes on the box's near distance.
 
-Public API: :class:`KDTree` (``KDTree.build(points, leaf_size)``), :func:`count` and
-:func:`kth_neighbor`. ``workers``: the number of threads, -1 for all cores (as in
+Public API: :class:`KDTree` (``KDTree.build(points, leaf_size)``), :func:`count`,
+:func:`kth_neighbor`, and for a scale sweep :func:`count_many` (many radii per point) and
+:func:`kth_many` (many scales of T per search). ``workers``: the number of threads, -1 for all cores (as in
 :mod:`mitool.kernels`).
 """
 
@@ -399,9 +400,18 @@ if numba is not None:
         return g
 
     @njit(cache=True, parallel=True)
-    def _knn_many(tps, slos, shis, start, end, left, right, k, stack_size, block):
-        """The k-th neighbour distance at G scales in one descent: (G, n), see kth_many."""
-        groups, n, dim = tps.shape
+    def _knn_many(tp, lo, hi, shared, c, slack, start, end, left, right, k, stack_size, block):
+        """The k-th neighbour distance at G scales in one descent: (G, n), see kth_many.
+
+        Dimensions below ``shared`` are unscaled, the others are multiplied by c[g]. Both parts
+        of a distance are first taken unscaled, once for all scales: the scaled part is at
+        least c·(D − slack) (``slack`` covers the rounding of the products, relatively 1e-16,
+        with a wide margin), which rejects nodes and points for every scale it exceeds the
+        bound of; a point is measured exactly, with the products of ``points * s``, only at the
+        scales that remain.
+        """
+        groups = c.shape[0]
+        n, dim = tp.shape
         mid = groups // 2
         dist = np.empty((groups, n))
         nblocks = (n + block - 1) // block
@@ -413,56 +423,75 @@ if numba is not None:
             for p in range(first, min(first + block, n)):
                 bd[:] = np.inf
                 bound[:] = np.inf
+                widest = np.inf  # the largest bound over the scales
                 stack[0] = 0
                 sp = 1
                 while sp > 0:
                     sp -= 1
                     node = stack[sp]
+                    common = 0.0
+                    for d in range(shared):
+                        qd = tp[p, d]
+                        common = max(common, lo[node, d] - qd, qd - hi[node, d])
+                    if common >= widest:
+                        continue
+                    gap = 0.0
+                    for d in range(shared, dim):
+                        qd = tp[p, d]
+                        gap = max(gap, lo[node, d] - qd, qd - hi[node, d])
+                    gap -= slack
                     live = False
                     for g in range(groups):  # searched while any scale's ball meets the box
-                        near = 0.0
-                        for d in range(dim):
-                            qd = tps[g, p, d]
-                            near = max(near, slos[g, node, d] - qd, qd - shis[g, node, d])
-                            if near >= bound[g]:
-                                break
-                        if near < bound[g]:
+                        if max(common, c[g] * gap) < bound[g]:
                             live = True
                             break
                     if not live:
                         continue
                     if left[node] >= 0:
                         a = left[node]
-                        c = right[node]
+                        e = right[node]
                         qa = 0.0
-                        qc = 0.0
+                        qe = 0.0
                         for d in range(dim):
-                            qd = tps[mid, p, d]
-                            qa = max(qa, slos[mid, a, d] - qd, qd - shis[mid, a, d])
-                            qc = max(qc, slos[mid, c, d] - qd, qd - shis[mid, c, d])
-                        if qc < qa:  # the nearer child is searched first: pushed last
-                            a, c = c, a
-                        stack[sp] = c
+                            qd = tp[p, d]
+                            s = 1.0 if d < shared else c[mid]
+                            qa = max(qa, s * (lo[a, d] - qd), s * (qd - hi[a, d]))
+                            qe = max(qe, s * (lo[e, d] - qd), s * (qd - hi[e, d]))
+                        if qe < qa:  # the nearer child is searched first: pushed last
+                            a, e = e, a
+                        stack[sp] = e
                         stack[sp + 1] = a
                         sp += 2
                         continue
                     for j in range(start[node], end[node]):
                         if j == p:
                             continue
+                        common = 0.0
+                        for d in range(shared):
+                            common = max(common, abs(tp[j, d] - tp[p, d]))
+                        if common >= widest:
+                            continue
+                        gap = 0.0
+                        for d in range(shared, dim):
+                            gap = max(gap, abs(tp[j, d] - tp[p, d]))
+                        gap -= slack
                         for g in range(groups):
-                            bg = bound[g]
-                            v = 0.0
-                            for d in range(dim):
-                                v = max(v, abs(tps[g, j, d] - tps[g, p, d]))
-                                if v >= bg:
-                                    break
-                            if v < bg:
+                            cg = c[g]
+                            if max(common, cg * gap) >= bound[g]:
+                                continue
+                            v = common
+                            for d in range(shared, dim):
+                                v = max(v, abs(cg * tp[j, d] - cg * tp[p, d]))
+                            if v < bound[g]:
                                 u = k - 1
                                 while u > 0 and bd[g, u - 1] > v:
                                     bd[g, u] = bd[g, u - 1]
                                     u -= 1
                                 bd[g, u] = v
                                 bound[g] = bd[g, k - 1]
+                                widest = bound[0]
+                                for h in range(1, groups):
+                                    widest = max(widest, bound[h])
                 for g in range(groups):
                     dist[g, p] = bound[g]
         return dist
@@ -816,23 +845,26 @@ def kth_neighbor(
     return eps, idx
 
 
-def kth_many(tree: KDTree, k: int, scales: np.ndarray, workers: int = -1) -> np.ndarray:
-    """The k-th neighbour distance of every point at each per-dimension scale of ``scales``
-    (G, d) in one search: (G, n), row g equal to ``kth_neighbor(tree, k, scales[g])[0]``.
+def kth_many(
+    tree: KDTree, k: int, scales: np.ndarray, shared: int, workers: int = -1
+) -> np.ndarray:
+    """The k-th neighbour distance of every point at each scale c of ``scales`` (G,) in one
+    search, the first ``shared`` dimensions unscaled and the others times c: (G, n), row g equal
+    to ``kth_neighbor(tree, k, s)[0]`` with s = (1, …, 1, c_g, …, c_g).
 
     Cheaper than G searches when the scales are close (the balls overlap); a node is searched
-    while any scale's ball meets it.
+    while any scale's ball meets it. Nothing is copied per scale.
     """
-    s = np.asarray(scales, dtype=np.float64)
-    parts = [tree.scaled(row) for row in s]
-    tps = np.ascontiguousarray(np.stack([p[0] for p in parts]))
-    slos = np.ascontiguousarray(np.stack([p[1] for p in parts]))
-    shis = np.ascontiguousarray(np.stack([p[2] for p in parts]))
+    c = np.asarray(scales, dtype=np.float64)
+    if c.ndim != 1 or not np.all(c > 0) or not 0 <= shared <= tree.dim:
+        raise ValueError("scales must be positive numbers and shared a number of dimensions")
+    rest = tree.points[:, shared:]
+    slack = 1e-12 * float(np.max(np.abs(rest))) if rest.size else 0.0
     set_threads(workers)
     with numba.parallel_chunksize(1):
         dist = _knn_many(
-            tps, slos, shis, tree.start, tree.end, tree.left, tree.right, int(k),
-            _stack_size(tree), BLOCK,
+            tree.tpoints, tree.lo, tree.hi, int(shared), c, slack, tree.start, tree.end,
+            tree.left, tree.right, int(k), _stack_size(tree), BLOCK,
         )  # fmt: skip
     out = np.empty_like(dist)
     out[:, tree.perm] = dist

@@ -276,9 +276,10 @@ def test_kth_many_equals_one_search_per_scale(kind, k):
         p[100:200] = p[:100]
     elif kind == "offset":
         p = 1e6 + 1e-3 * p
-    scales = np.array([np.r_[np.ones(3), np.full(3, c)] for c in (0.1, 0.5, 0.9, 1.0, 2.0)])
+    cs = (0.1, 0.5, 0.9, 1.0, 2.0)
+    scales = np.array([np.r_[np.ones(3), np.full(3, c)] for c in cs])
     tree = KDTree.build(p, leaf_size=8, split_scale=scales[2])
-    many = kdtree.kth_many(tree, k, scales)
+    many = kdtree.kth_many(tree, k, cs, 3)
     for g, s in enumerate(scales):
         np.testing.assert_array_equal(many[g], kth_neighbor(tree, k, s)[0])
         np.testing.assert_array_equal(many[g], _brute_knn(_scaled(p, s), k)[0])
