@@ -142,7 +142,7 @@ def monotone_sweep(
         counts = x_counter.count_many(radii, strict=form.strict)
         x_many = dict(enumerate(counts))
         floor = scales[order[start]] / FAR
-        near = [int(i) for i in order if i != order[start] and scales[i] >= floor]
+        near = [int(i) for i in order if scales[i] >= floor]
         if near:
             counts = t_counter.count_many(
                 [radii[i] for i in near], strict=form.strict, scales=[scales[i] for i in near]
@@ -161,7 +161,7 @@ def monotone_sweep(
     first = order[start]
     scaled, radius = evaluate(first)
     a = x_count(first, radius)
-    b = scaled.count(radius, strict=form.strict)
+    b = t_count(first, scaled, radius)
     values[first] = bounds[first] = best = offset - np.mean(form.term(a) + form.term(b))
     # Walk down (a is cheap, b bounded below by the previous b), then up (the roles swap); a
     # count already taken in one search is not dear.
