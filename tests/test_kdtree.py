@@ -283,3 +283,22 @@ def test_kth_many_equals_one_search_per_scale(kind, k):
     for g, s in enumerate(scales):
         np.testing.assert_array_equal(many[g], kth_neighbor(tree, k, s)[0])
         np.testing.assert_array_equal(many[g], _brute_knn(_scaled(p, s), k)[0])
+
+
+@pytest.mark.parametrize("kind", ["gauss", "ties", "dup", "offset"])
+@pytest.mark.parametrize("shared", [0, 2, 6])
+def test_kth_many_at_one_scale_equals_brute_force(kind, shared):
+    """One scale, any split into unscaled and scaled dimensions (all unscaled: the path of one
+    KSG on the kd-tree), gives the brute-force k-th distance, ties and duplicates included."""
+    rng = np.random.default_rng(shared)
+    p = rng.standard_normal((600, 6))
+    if kind == "ties":
+        p = np.round(p, 1)
+    elif kind == "dup":
+        p[100:200] = p[:100]
+    elif kind == "offset":
+        p = 1e6 + 1e-3 * p
+    c = 1.0 if shared == 6 else 0.3
+    s = np.r_[np.ones(shared), np.full(6 - shared, c)]
+    got = kdtree.kth_many(KDTree.build(p, leaf_size=8), 3, [c], shared)[0]
+    np.testing.assert_array_equal(got, _brute_knn(_scaled(p, s), 3)[0])
