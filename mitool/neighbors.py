@@ -237,6 +237,12 @@ class MarginalCounter:
         c = None if scales is None else np.asarray(scales, dtype=float)
         return kdtree.count_many(self._kd, r, c, workers=_WORKERS).T
 
+    @property
+    def counts_rows(self) -> bool:
+        """Whether :meth:`count` of some rows costs less than of all (the kd-tree and
+        scikit-learn paths; all pairs, a device or the 1-D sort count every row anyway)."""
+        return self._kd is not None or self._tree is not None
+
     def count(
         self, radius: np.ndarray, *, strict: bool, rows: np.ndarray | None = None
     ) -> np.ndarray:

@@ -81,3 +81,24 @@ def test_counts_of_some_rows_equal_the_full_counts(backend, dim):
         counter = MarginalCounter.build(p).scaled(0.7)
         full = counter.count(radius, strict=True)
         np.testing.assert_array_equal(counter.count(radius, strict=True, rows=rows), full[rows])
+
+
+def test_all_pairs_path_counts_every_row_at_once(monkeypatch):
+    """Where some rows cost as much as all (brute force), the sweep never counts rows piecemeal,
+    and still finds the exhaustive maximum."""
+    x, t = _pair(1500, (3, 3))
+    calls = []
+    count = MarginalCounter.count
+
+    def spy(self, radius, *, strict, rows=None):
+        calls.append(rows is None)
+        return count(self, radius, strict=strict, rows=rows)
+
+    with using_backend("brute"):
+        full = ksg1(x, t, SCALES, 3, exhaustive=True)
+        monkeypatch.setattr(MarginalCounter, "count", spy)
+        pruned = ksg1(x, t, SCALES, 3)
+    assert calls and all(calls)
+    assert pruned.best == full.best and np.nanmax(pruned.values) == np.max(full.values)
+    skipped = np.isnan(pruned.values)
+    assert np.all(pruned.bounds[skipped] >= full.values[skipped])

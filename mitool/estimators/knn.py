@@ -214,6 +214,7 @@ def _tighten(
     are counted exactly, those whose count promises the largest gain in f first (in the max
     norm the slabs give a guess of each count; otherwise the smallest bounds, where f is
     steepest): 1/64 of them, then as many as the gain per row so far says are still needed.
+    Where counting some rows costs a full count (all pairs, a device), all are counted at once.
     """
     n, dim = counter.points.shape
     if upper_of(lower) < target:
@@ -229,6 +230,10 @@ def _tighten(
         # which orders the rows by the gain their exact count is likely to bring.
         guess = np.maximum(n * np.prod(slabs / n, axis=0), lower)
         queue = np.argsort((term(lower) - term(guess)) / np.sqrt(guess), kind="stable")
+    if not counter.counts_rows:  # some rows cost as much as all: bound once, then count all
+        if upper_of(lower) < target:
+            return lower, False
+        return counter.count(radius, strict=strict), True
     upper = upper_of(lower)
     done = 0
     share = max(1, int(n * FIRST_SHARE))
