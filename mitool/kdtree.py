@@ -313,7 +313,6 @@ if numba is not None:
         nblocks = (n + block - 1) // block
         for b in prange(nblocks):
             stack = np.empty(depth + 2, dtype=np.int64)
-            runs = np.empty((depth + 2, 2), dtype=np.int64)  # the parent's run of pairs
             diff = np.empty(many + 1, dtype=np.int64)
             upper = np.empty(many)  # beyond: surely outside
             lower = np.empty(many)  # at most: surely inside
@@ -326,8 +325,6 @@ if numba is not None:
                 sp = 0
                 if r[p, many - 1] >= 0.0 or slack_abs > 0.0:
                     stack[0] = 0
-                    runs[0, 0] = 0
-                    runs[0, 1] = many
                     sp = 1
                 while sp > 0:
                     sp -= 1
@@ -342,21 +339,18 @@ if numba is not None:
                         far = max(far, -below, -above)
                     if near > upper[many - 1]:
                         continue
-                    # A child's box lies in its parent's: its run [a, z) lies in the parent's.
-                    a = runs[sp, 0]
+                    a = 0
                     while upper[a] < near:
                         a += 1
-                    z = runs[sp, 1]
-                    while z > a and lower[z - 1] >= far:
-                        z -= 1
+                    z = a
+                    while z < many and lower[z] < far:
+                        z += 1
                     if a == z:  # surely inside from pair z on (z < many: near <= upper)
                         diff[z] += end[node] - start[node]
                         continue
                     if left[node] >= 0:
                         stack[sp] = right[node]
                         stack[sp + 1] = left[node]
-                        runs[sp, 0] = runs[sp + 1, 0] = a
-                        runs[sp, 1] = runs[sp + 1, 1] = z
                         sp += 2
                         continue
                     for j in range(start[node], end[node]):
@@ -364,7 +358,7 @@ if numba is not None:
                         for d in range(dim):
                             dist = max(dist, abs(tp[j, d] - tp[p, d]))
                         m = a
-                        while m < z and upper[m] < dist:
+                        while m < many and upper[m] < dist:
                             m += 1
                         while m < many and lower[m] < dist:
                             if _within_scaled(tp, j, p, c[p, m], r[p, m]):

@@ -60,8 +60,6 @@ BRUTE_MAX_ROWS = 60_000
 #: Scales of c searched in one kd-tree descent by :func:`joint_eps` (at n = 1e5, d = 5 the 20
 #: searches of a sweep take 5.3 s in fives, 4.5 s in tens, 7.0 s all at once).
 JOINT_GROUP = 10
-#: Leaf size of those descents' trees (at n = 1e5, d = 5, ten c: 2.1 s with 16, 1.8 s with 32).
-JOINT_LEAF = 32
 
 
 @contextmanager
@@ -159,7 +157,7 @@ def joint_eps(
     for g in range(0, len(ascending), JOINT_GROUP):
         cs = ascending[g : g + JOINT_GROUP]
         middle = np.r_[np.ones(x.shape[1]), np.full(t.shape[1], cs[len(cs) // 2])]
-        tree = kdtree.KDTree.build(z, leaf_size=JOINT_LEAF, split_scale=middle)
+        tree = kdtree.KDTree.build(z, split_scale=middle)
         many = kdtree.kth_many(tree, k, cs, x.shape[1], workers=_WORKERS)
         found.update(zip(cs, many, strict=True))
     return [found[c] for c in scales]
