@@ -229,7 +229,8 @@ def _tighten(
         # With independent dimensions the box would hold n·Π_d(#slab_d / n): only a guess,
         # which orders the rows by the gain their exact count is likely to bring.
         guess = np.maximum(n * np.prod(slabs / n, axis=0), lower)
-        queue = np.argsort((term(lower) - term(guess)) / np.sqrt(guess), kind="stable")
+        with np.errstate(divide="ignore", invalid="ignore"):  # empty balls sort last
+            queue = np.argsort((term(lower) - term(guess)) / np.sqrt(guess), kind="stable")
     if not counter.counts_rows:  # some rows cost as much as all: bound once, then count all
         if upper_of(lower) < target:
             return lower, False
@@ -244,10 +245,11 @@ def _tighten(
         lower[rows] = counter.count(radius, strict=strict, rows=rows)
         done += len(rows)
         previous, upper = upper, upper_of(lower)
-        gained = previous - upper
         # The next round: the rows that the gain per row so far says are still needed, with
         # a quarter more for the gains that shrink along the queue; at most double the rows.
-        needed = (upper - target) / gained * len(rows) if gained > 0 else np.inf
+        needed = np.inf
+        if np.isfinite(previous) and np.isfinite(upper) and previous > upper:
+            needed = (upper - target) / (previous - upper) * len(rows)
         share = int(min(max(1.25 * needed + 1, n * FIRST_SHARE), 2 * done))
     return lower, True
 
