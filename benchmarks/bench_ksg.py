@@ -179,8 +179,8 @@ def main() -> None:
         print("|---:|---:|---:|---:|---:|---:|")
         for spec in args.sweep.split(","):
             d, n = int(spec.split(":")[0]), int(float(spec.split(":")[1]))
-            one = measure("mitool", d, n, 1)
-            sweep = measure("mitool", d, n, 1, sweep=True)
+            one = measure("mitool", d, n, args.repeats)
+            sweep = measure("mitool", d, n, args.repeats, sweep=True)
             if one and sweep:
                 print(f"| {d} | {n:.0e} | {one['seconds']:.3f} | {sweep['seconds']:.3f} | "
                       f"{sweep['seconds'] / one['seconds']:.1f} | {sweep['value']:.4f} |",
