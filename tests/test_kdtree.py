@@ -59,6 +59,21 @@ def _data(kind: str, n: int, d: int, rng: np.random.Generator) -> np.ndarray:
     raise ValueError(kind)
 
 
+def _shaped(kind: str, n: int, d: int, rng: np.random.Generator) -> np.ndarray:
+    """Gaussian points, then rounded (ties), with a block repeated (dup), far from the origin
+    (offset: rounding of the products matters) or tiny."""
+    p = rng.standard_normal((n, d))
+    if kind == "ties":
+        p = np.round(p, 1)
+    elif kind == "dup":
+        p[100:200] = p[:100]
+    elif kind == "offset":
+        p = 1e6 + 1e-3 * p
+    elif kind == "tiny":
+        p = 1e-9 * p
+    return p
+
+
 def _scales(d: int) -> list:
     out = [None]
     if d >= 2:
@@ -237,15 +252,7 @@ def test_count_many_equals_brute_force_at_every_radius(kind, dim, scaled):
     """One search for M radii per point (each at its own scale of all dimensions) gives the
     brute-force counts on each scaled array; radii sit exactly on pairwise distances."""
     rng = np.random.default_rng(dim)
-    p = rng.standard_normal((400, dim))
-    if kind == "ties":
-        p = np.round(p, 1)
-    elif kind == "dup":
-        p[100:200] = p[:100]
-    elif kind == "offset":
-        p = 1e6 + 1e-3 * p
-    elif kind == "tiny":
-        p = 1e-9 * p
+    p = _shaped(kind, 400, dim, rng)
     scales = np.array([0.1, 0.37, 1.0, 1.0, 2.0, 7.0, 0.1]) if scaled else None
     columns, want = [], []
     for m in range(7):
@@ -268,14 +275,7 @@ def test_count_many_equals_brute_force_at_every_radius(kind, dim, scaled):
 def test_kth_many_equals_one_search_per_scale(kind, k):
     """Several scales in one descent give each scale's own k-th distance, bit for bit, and the
     brute force on the scaled array."""
-    rng = np.random.default_rng(k)
-    p = rng.standard_normal((500, 6))
-    if kind == "ties":
-        p = np.round(p, 1)
-    elif kind == "dup":
-        p[100:200] = p[:100]
-    elif kind == "offset":
-        p = 1e6 + 1e-3 * p
+    p = _shaped(kind, 500, 6, np.random.default_rng(k))
     cs = (0.1, 0.5, 0.9, 1.0, 2.0)
     scales = np.array([np.r_[np.ones(3), np.full(3, c)] for c in cs])
     tree = KDTree.build(p, leaf_size=8, split_scale=scales[2])
@@ -290,14 +290,7 @@ def test_kth_many_equals_one_search_per_scale(kind, k):
 def test_kth_many_at_one_scale_equals_brute_force(kind, shared):
     """One scale, any split into unscaled and scaled dimensions (all unscaled: the path of one
     KSG on the kd-tree), gives the brute-force k-th distance, ties and duplicates included."""
-    rng = np.random.default_rng(shared)
-    p = rng.standard_normal((600, 6))
-    if kind == "ties":
-        p = np.round(p, 1)
-    elif kind == "dup":
-        p[100:200] = p[:100]
-    elif kind == "offset":
-        p = 1e6 + 1e-3 * p
+    p = _shaped(kind, 600, 6, np.random.default_rng(shared))
     c = 1.0 if shared == 6 else 0.3
     s = np.r_[np.ones(shared), np.full(6 - shared, c)]
     got = kdtree.kth_many(KDTree.build(p, leaf_size=8), 3, [c], shared)[0]
