@@ -8,13 +8,15 @@ times (performance.md §4); here each point is handled once for the whole grid [
 - Any k real points give an exact upper bound on ε_c(i): the k-th smallest of their distances.
   Every j with d_c(i, j) ≤ U lies in the rectangle |x_j − x_i| ≤ U, |t_j − t_i| ≤ U/c (widened
   by SLACK, far above the rounding of c·t), so scanning the cells of one uniform grid built on
-  the unscaled (x, t) that cover it finds the exact k nearest at c. This is done at c_lo and
-  c_hi.
+  the unscaled (x, t) that cover it finds the exact k nearest at c.
 - d_c(i, j) cannot shrink as c grows, and d_c(i, j)/c cannot grow, so for every c in between
   ε_c ≤ ε_hi and ε_c/c ≤ ε_lo/c_lo (to rounding, covered by SLACK): the k nearest at every c lie
-  in the rectangle |Δx| ≤ ε_hi, |Δt| ≤ ε_lo/c_lo. Its points (about 15 for k = 3) are collected
-  once, sorted by |Δx|, and each c takes its k nearest among them, stopping once |Δx| alone
-  exceeds the k-th best. A point with too many candidates (far tails) is searched c by c.
+  in the rectangle |Δx| ≤ ε_hi, |Δt| ≤ ε_lo/c_lo. The points of a few cells around i bound
+  ε_lo and ε_hi, hence a rectangle that holds this one; a single scan of it finds ε_lo and
+  ε_hi exactly and collects the candidates, which are then cut down to the exact rectangle
+  (about 15 for k = 3), sorted by |Δx|. Each c takes its k nearest among them, stopping once
+  |Δx| alone exceeds the k-th best. A point with too many candidates (far tails) is searched
+  c by c.
 - The counts walk each edge in the sorted marginal from a guess taken from a uniform bucketing
   of its values; the walk decides with the exact predicate, so the guess only sets the cost.
 
@@ -133,6 +135,30 @@ if kernels.numba is not None:
                         insert_indexed(best, best_j, d, j)
 
     @njit(cache=True, nogil=True)
+    def _scan_ends(x, t, i, c_lo, c_hi, lo, lo_j, hi, hi_j, qx0, qx1, qt0, qt1, gy, cell_start,
+                   cell_points):  # fmt: skip
+        """Insert d_c(i, j) at c_lo and at c_hi of every point j != i of the cells
+        [qx0, qx1] x [qt0, qt1]."""
+        xi, lti, hti = x[i], c_lo * t[i], c_hi * t[i]
+        for qx in range(qx0, qx1 + 1):
+            for cell in range(qx * gy + qt0, qx * gy + qt1 + 1):
+                for p in range(cell_start[cell], cell_start[cell + 1]):
+                    j = cell_points[p]
+                    if j != i:
+                        dx = abs(x[j] - xi)
+                        insert_indexed(lo, lo_j, max(dx, abs(c_lo * t[j] - lti)), j)
+                        insert_indexed(hi, hi_j, max(dx, abs(c_hi * t[j] - hti)), j)
+
+    @njit(cache=True, nogil=True)
+    def _widths(u_hi, e_lo, c_lo, c_hi, xmax, tmax):
+        """(wx, wt): the rectangle |Δx| <= wx, |Δt| <= wt that holds the k nearest at every c
+        of [c_lo, c_hi], given ε at c_hi at most ``u_hi`` and at c_lo at most ``e_lo``; widened
+        by SLACK, far above the rounding of c·t."""
+        u_lo = e_lo / c_lo
+        wx = u_hi + SLACK * (u_hi + xmax + c_hi * tmax)
+        return wx, u_lo + SLACK * (u_lo + tmax + xmax / c_lo)
+
+    @njit(cache=True, nogil=True)
     def _cells_of(xi, ti, wx, wt, x0, t0, inv_h, gx, gy):
         """The cells [qx0, qx1] x [qt0, qt1] that hold every point within (wx, wt) of (xi, ti)."""
         qx0 = min(int(max((xi - wx - x0) * inv_h, 0.0)), gx - 1)
@@ -143,18 +169,22 @@ if kernels.numba is not None:
 
     @njit(cache=True, parallel=True)
     def _sweep_1d(
-        x, t, xs, x_rank, ts, t_rank, scales, start, k, strict,
+        x, t, xs, x_rank, ts, t_rank, scales, k, strict,
         cell_start, cell_points, gx, gy, h, x0, t0, xmax, tmax, x_bucket, x_inv, t_bucket, t_inv,
         nx_out, nt_out,
     ):  # fmt: skip
         n = x.shape[0]
         m_count = scales.shape[0]
-        c_lo, c_hi, c_start = scales[0], scales[m_count - 1], scales[start]
+        c_lo, c_hi = scales[0], scales[m_count - 1]
         inv_h = 1.0 / h
         chunks = (n + CHUNK - 1) // CHUNK
         for chunk in prange(chunks):
             best = np.empty(k)
             best_j = np.empty(k, dtype=np.int64)
+            lo_best = np.empty(k)
+            lo_j = np.empty(k, dtype=np.int64)
+            hi_best = np.empty(k)
+            hi_j = np.empty(k, dtype=np.int64)
             prev = np.empty(k, dtype=np.int64)
             cand_dx = np.empty(CAPACITY)
             cand_t = np.empty(CAPACITY)
@@ -163,35 +193,32 @@ if kernels.numba is not None:
                 i = cell_points[idx]  # points in cell order: neighbours share cache lines
                 xi, ti = x[i], t[i]
                 px, pt = x_rank[i], t_rank[i]
-                # 1. Any k points bound ε at every c: the k nearest at the c nearest 1 (where
-                #    the cells are square) in a block of cells grown until it holds k.
+                # 1. Any k points bound ε at both ends of the grid: the points of a block of
+                #    cells around i, grown until it holds k.
                 cx = min(int((xi - x0) * inv_h), gx - 1)
                 ct = min(int((ti - t0) * inv_h), gy - 1)
                 ring = 1
                 while True:
-                    best[:] = np.inf
-                    _scan(
-                        x, t, i, c_start, best, best_j, max(cx - ring, 0), min(cx + ring, gx - 1),
+                    lo_best[:] = np.inf
+                    hi_best[:] = np.inf
+                    _scan_ends(
+                        x, t, i, c_lo, c_hi, lo_best, lo_j, hi_best, hi_j,
+                        max(cx - ring, 0), min(cx + ring, gx - 1),
                         max(ct - ring, 0), min(ct + ring, gy - 1), gy, cell_start, cell_points,
                     )  # fmt: skip
-                    if best[k - 1] < np.inf or ring > max(gx, gy):
+                    if hi_best[k - 1] < np.inf or ring > max(gx, gy):
                         break
                     ring += 1
-                prev[:] = best_j
-                # 2. They bound ε at both ends of the grid, where a rectangle then finds the
-                #    exact k nearest; those bound the rectangle that holds the k nearest at
-                #    every c in between (module docstring): collect it once.
-                _kth_of(x, t, i, c_hi, prev, best, best_j)
-                _rescan(x, t, i, c_hi, best, best_j, xmax, tmax, x0, t0, inv_h, gx, gy,
-                        cell_start, cell_points)  # fmt: skip
-                u_hi = best[k - 1]
-                _kth_of(x, t, i, c_lo, prev, best, best_j)
-                _rescan(x, t, i, c_lo, best, best_j, xmax, tmax, x0, t0, inv_h, gx, gy,
-                        cell_start, cell_points)  # fmt: skip
-                u_lo = best[k - 1] / c_lo
-                wx = u_hi + SLACK * (u_hi + xmax + c_hi * tmax)
-                wt = u_lo + SLACK * (u_lo + tmax + xmax / c_lo)
+                prev[:] = hi_j
+                # 2. The k nearest at every c lie in the rectangle |Δx| <= ε_hi, |Δt| <= ε_lo/c_lo
+                #    (module docstring). The bounds of step 1 give a rectangle that holds it; one
+                #    scan of that collects its points and finds ε_lo and ε_hi exactly, and the
+                #    candidates are then cut down to the exact rectangle.
+                wx, wt = _widths(hi_best[k - 1], lo_best[k - 1], c_lo, c_hi, xmax, tmax)
                 qx0, qx1, qt0, qt1 = _cells_of(xi, ti, wx, wt, x0, t0, inv_h, gx, gy)
+                lo_best[:] = np.inf
+                hi_best[:] = np.inf
+                lti, hti = c_lo * ti, c_hi * ti
                 found = 0
                 for qx in range(qx0, qx1 + 1):
                     for cell in range(qx * gy + qt0, qx * gy + qt1 + 1):
@@ -199,12 +226,23 @@ if kernels.numba is not None:
                             j = cell_points[p]
                             dx = abs(x[j] - xi)
                             if j != i and dx <= wx and abs(t[j] - ti) <= wt:
+                                insert_indexed(lo_best, lo_j, max(dx, abs(c_lo * t[j] - lti)), j)
+                                insert_indexed(hi_best, hi_j, max(dx, abs(c_hi * t[j] - hti)), j)
                                 if found < CAPACITY:
                                     cand_dx[found] = dx
                                     cand_t[found] = t[j]
                                     cand_j[found] = j
                                 found += 1
                 if found <= CAPACITY:
+                    wx, wt = _widths(hi_best[k - 1], lo_best[k - 1], c_lo, c_hi, xmax, tmax)
+                    kept = 0
+                    for q in range(found):
+                        if cand_dx[q] <= wx and abs(cand_t[q] - ti) <= wt:
+                            cand_dx[kept] = cand_dx[q]
+                            cand_t[kept] = cand_t[q]
+                            cand_j[kept] = cand_j[q]
+                            kept += 1
+                    found = kept
                     _sort_by_first(cand_dx, cand_t, cand_j, found)
                 # 3. Every c, from the smallest up: the k nearest among the candidates, nearest
                 #    in x first (or, if there were too many, in a rectangle bounded by the
@@ -233,8 +271,6 @@ if kernels.numba is not None:
                         nx_out[m, i] = 0
                         nt_out[m, i] = 0
                         continue
-                    # Each edge is walked from the rank its value has in a uniform bucketing
-                    # of the sorted marginal: a place or two away (any start would be exact).
                     ex = _hint(x_bucket, xs[0], x_inv, xi + r, px + 1, n)
                     bx = _hint(x_bucket, xs[0], x_inv, xi - r, 0, px)
                     ex = _right_edge(xs, 1.0, xi, r, px, ex)
@@ -313,7 +349,6 @@ def sweep_counts_1d(
     grid_c = np.asarray(scales, dtype=np.float64)
     order = np.argsort(grid_c, kind="stable")  # neighbouring c bound each other best
     sorted_c = np.ascontiguousarray(grid_c[order])
-    start = int(np.argmin(np.abs(np.log(sorted_c))))  # c ≈ 1: the grid's cells are square there
     xs, ts = a[x_order], b[t_order]
     x_bucket, x_inv = _buckets(xs)
     t_bucket, t_inv = _buckets(ts)
@@ -321,7 +356,7 @@ def sweep_counts_1d(
     nt = np.empty((len(sorted_c), n), dtype=np.int32)
     kernels.set_threads(workers)
     _sweep_1d(
-        a, b, xs, x_rank, ts, t_rank, sorted_c, start, k, strict,
+        a, b, xs, x_rank, ts, t_rank, sorted_c, k, strict,
         cell_start, cell_points, gx, gy, h, x0, t0,
         float(np.max(np.abs(a))), float(np.max(np.abs(b))), x_bucket, x_inv, t_bucket, t_inv,
         nx, nt,
