@@ -41,6 +41,9 @@ CAPACITY = 256
 CHUNK = 512
 #: Places an edge of a count is walked before galloping.
 WALK = 16
+#: Places from a hint that an edge is first looked for in, without branches (one mispredicted
+#: walk costs more than these compares).
+NEAR = 8
 
 if kernels.numba is not None:
     from numba import njit, prange
@@ -115,6 +118,35 @@ if kernels.numba is not None:
             else:
                 lo = mid
         return hi
+
+    @njit(cache=True, nogil=True)
+    def _right_edge_near(s, c, ci, r, p, hint):
+        """_right_edge where the edge lies within a few places after ``hint`` (the usual case:
+        the hint is the first rank of the value's bucket): the predicate over the window from
+        one place before it is summed without branches (it holds on a prefix of the window, as
+        s is sorted and rounding is monotone); elsewhere _right_edge walks."""
+        n = s.shape[0]
+        a = max(hint - 1, p + 1)
+        if a + NEAR <= n:
+            inside = 0
+            for q in range(NEAR):
+                inside += c * s[a + q] - ci <= r
+            if 0 < inside < NEAR or (inside == 0 and a == p + 1):
+                return a + inside
+        return _right_edge(s, c, ci, r, p, hint)
+
+    @njit(cache=True, nogil=True)
+    def _left_edge_near(s, c, ci, r, p, hint):
+        """_left_edge where the edge lies within a few places after ``hint`` (as
+        _right_edge_near; the predicate holds on a suffix of the window)."""
+        b = min(hint - 1, p + 1 - NEAR)
+        if b >= 0:
+            inside = 0
+            for q in range(NEAR):
+                inside += ci - c * s[b + q] <= r
+            if 0 < inside < NEAR or (inside == NEAR and b == 0):
+                return b + NEAR - inside
+        return _left_edge(s, c, ci, r, p, hint)
 
     @njit(cache=True, nogil=True)
     def _hint(bucket, s0, inv, v, lo, hi):
@@ -273,12 +305,12 @@ if kernels.numba is not None:
                         continue
                     ex = _hint(x_bucket, xs[0], x_inv, xi + r, px + 1, n)
                     bx = _hint(x_bucket, xs[0], x_inv, xi - r, 0, px)
-                    ex = _right_edge(xs, 1.0, xi, r, px, ex)
-                    bx = _left_edge(xs, 1.0, xi, r, px, bx)
+                    ex = _right_edge_near(xs, 1.0, xi, r, px, ex)
+                    bx = _left_edge_near(xs, 1.0, xi, r, px, bx)
                     et = _hint(t_bucket, ts[0], t_inv, ti + r / c, pt + 1, n)
                     bt = _hint(t_bucket, ts[0], t_inv, ti - r / c, 0, pt)
-                    et = _right_edge(ts, c, cti, r, pt, et)
-                    bt = _left_edge(ts, c, cti, r, pt, bt)
+                    et = _right_edge_near(ts, c, cti, r, pt, et)
+                    bt = _left_edge_near(ts, c, cti, r, pt, bt)
                     nx_out[m, i] = ex - bx
                     nt_out[m, i] = et - bt
 

@@ -135,3 +135,23 @@ def test_clumped_or_flat_data_give_the_per_scale_curve(kind):
     with using_backend("tree"):
         each = ksg1(x, t, SCALES, 3, exhaustive=True)
     np.testing.assert_array_equal(fast.values, each.values)
+
+
+@pytest.mark.parametrize("kind", ["gauss", "ties", "offset"])
+def test_windowed_edges_equal_the_walked_edges_from_any_hint(kind):
+    """The branch-free window around a hint finds the same edge as the walk, from every hint
+    (far, near, at either end), for both sides, including radii that hold only the point
+    itself and radii that reach the end of the array."""
+    from mitool import sweep_kernels as sk
+
+    s = np.sort(_data(kind, 60, seed=3)[1][:, 0])
+    for c in (0.1, 1.0, 1.7):
+        for p in (0, 1, 7, 30, 52, 59):
+            ci = c * s[p]
+            for r in (0.0, 1e-9, 0.05, 0.3, 2.0, 1e7):
+                for hint in range(p + 1, len(s) + 1):
+                    want = sk._right_edge(s, c, ci, r, p, hint)
+                    assert sk._right_edge_near(s, c, ci, r, p, hint) == want
+                for hint in range(0, p + 1):
+                    want = sk._left_edge(s, c, ci, r, p, hint)
+                    assert sk._left_edge_near(s, c, ci, r, p, hint) == want
