@@ -159,12 +159,12 @@ if kernels.numba is not None:
         """Insert d_c(i, j) of every point j != i of the cells [qx0, qx1] x [qt0, qt1]."""
         xi, cti = x[i], c * t[i]
         for qx in range(qx0, qx1 + 1):
-            for cell in range(qx * gy + qt0, qx * gy + qt1 + 1):
-                for p in range(cell_start[cell], cell_start[cell + 1]):
-                    j = cell_points[p]
-                    if j != i:
-                        d = max(abs(x[j] - xi), abs(c * t[j] - cti))
-                        insert_indexed(best, best_j, d, j)
+            # a column's cells qt0..qt1 are consecutive: their points are one run
+            for p in range(cell_start[qx * gy + qt0], cell_start[qx * gy + qt1 + 1]):
+                j = cell_points[p]
+                if j != i:
+                    d = max(abs(x[j] - xi), abs(c * t[j] - cti))
+                    insert_indexed(best, best_j, d, j)
 
     @njit(cache=True, nogil=True)
     def _scan_ends(x, t, i, c_lo, c_hi, lo, lo_j, hi, hi_j, qx0, qx1, qt0, qt1, gy, cell_start,
@@ -173,13 +173,13 @@ if kernels.numba is not None:
         [qx0, qx1] x [qt0, qt1]."""
         xi, lti, hti = x[i], c_lo * t[i], c_hi * t[i]
         for qx in range(qx0, qx1 + 1):
-            for cell in range(qx * gy + qt0, qx * gy + qt1 + 1):
-                for p in range(cell_start[cell], cell_start[cell + 1]):
-                    j = cell_points[p]
-                    if j != i:
-                        dx = abs(x[j] - xi)
-                        insert_indexed(lo, lo_j, max(dx, abs(c_lo * t[j] - lti)), j)
-                        insert_indexed(hi, hi_j, max(dx, abs(c_hi * t[j] - hti)), j)
+            # a column's cells qt0..qt1 are consecutive: their points are one run
+            for p in range(cell_start[qx * gy + qt0], cell_start[qx * gy + qt1 + 1]):
+                j = cell_points[p]
+                if j != i:
+                    dx = abs(x[j] - xi)
+                    insert_indexed(lo, lo_j, max(dx, abs(c_lo * t[j] - lti)), j)
+                    insert_indexed(hi, hi_j, max(dx, abs(c_hi * t[j] - hti)), j)
 
     @njit(cache=True, nogil=True)
     def _widths(u_hi, e_lo, c_lo, c_hi, xmax, tmax):
@@ -253,18 +253,18 @@ if kernels.numba is not None:
                 lti, hti = c_lo * ti, c_hi * ti
                 found = 0
                 for qx in range(qx0, qx1 + 1):
-                    for cell in range(qx * gy + qt0, qx * gy + qt1 + 1):
-                        for p in range(cell_start[cell], cell_start[cell + 1]):
-                            j = cell_points[p]
-                            dx = abs(x[j] - xi)
-                            if j != i and dx <= wx and abs(t[j] - ti) <= wt:
-                                insert_indexed(lo_best, lo_j, max(dx, abs(c_lo * t[j] - lti)), j)
-                                insert_indexed(hi_best, hi_j, max(dx, abs(c_hi * t[j] - hti)), j)
-                                if found < CAPACITY:
-                                    cand_dx[found] = dx
-                                    cand_t[found] = t[j]
-                                    cand_j[found] = j
-                                found += 1
+                    # a column's cells qt0..qt1 are consecutive: their points are one run
+                    for p in range(cell_start[qx * gy + qt0], cell_start[qx * gy + qt1 + 1]):
+                        j = cell_points[p]
+                        dx = abs(x[j] - xi)
+                        if j != i and dx <= wx and abs(t[j] - ti) <= wt:
+                            insert_indexed(lo_best, lo_j, max(dx, abs(c_lo * t[j] - lti)), j)
+                            insert_indexed(hi_best, hi_j, max(dx, abs(c_hi * t[j] - hti)), j)
+                            if found < CAPACITY:
+                                cand_dx[found] = dx
+                                cand_t[found] = t[j]
+                                cand_j[found] = j
+                            found += 1
                 if found <= CAPACITY:
                     wx, wt = _widths(hi_best[k - 1], lo_best[k - 1], c_lo, c_hi, xmax, tmax)
                     kept = 0
