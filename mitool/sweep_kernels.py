@@ -155,31 +155,29 @@ if kernels.numba is not None:
         return min(max(bucket[int(q)], lo), hi)
 
     @njit(cache=True, nogil=True)
-    def _scan(x, t, i, c, best, best_j, qx0, qx1, qt0, qt1, gy, cell_start, cell_points):
+    def _scan(x, t, i, c, best, best_j, qx0, qx1, qt0, qt1, gy, cell_start):
         """Insert d_c(i, j) of every point j != i of the cells [qx0, qx1] x [qt0, qt1]."""
         xi, cti = x[i], c * t[i]
         for qx in range(qx0, qx1 + 1):
             # a column's cells qt0..qt1 are consecutive: their points are one run
             for p in range(cell_start[qx * gy + qt0], cell_start[qx * gy + qt1 + 1]):
-                j = cell_points[p]
-                if j != i:
-                    d = max(abs(x[j] - xi), abs(c * t[j] - cti))
-                    insert_indexed(best, best_j, d, j)
+                if p != i:
+                    d = max(abs(x[p] - xi), abs(c * t[p] - cti))
+                    insert_indexed(best, best_j, d, p)
 
     @njit(cache=True, nogil=True)
-    def _scan_ends(x, t, i, c_lo, c_hi, lo, lo_j, hi, hi_j, qx0, qx1, qt0, qt1, gy, cell_start,
-                   cell_points):  # fmt: skip
+    def _scan_ends(x, t, i, c_lo, c_hi, lo, lo_j, hi, hi_j, qx0, qx1, qt0, qt1, gy,
+                   cell_start):  # fmt: skip
         """Insert d_c(i, j) at c_lo and at c_hi of every point j != i of the cells
         [qx0, qx1] x [qt0, qt1]."""
         xi, lti, hti = x[i], c_lo * t[i], c_hi * t[i]
         for qx in range(qx0, qx1 + 1):
             # a column's cells qt0..qt1 are consecutive: their points are one run
             for p in range(cell_start[qx * gy + qt0], cell_start[qx * gy + qt1 + 1]):
-                j = cell_points[p]
-                if j != i:
-                    dx = abs(x[j] - xi)
-                    insert_indexed(lo, lo_j, max(dx, abs(c_lo * t[j] - lti)), j)
-                    insert_indexed(hi, hi_j, max(dx, abs(c_hi * t[j] - hti)), j)
+                if p != i:
+                    dx = abs(x[p] - xi)
+                    insert_indexed(lo, lo_j, max(dx, abs(c_lo * t[p] - lti)), p)
+                    insert_indexed(hi, hi_j, max(dx, abs(c_hi * t[p] - hti)), p)
 
     @njit(cache=True, nogil=True)
     def _widths(u_hi, e_lo, c_lo, c_hi, xmax, tmax):
@@ -223,8 +221,8 @@ if kernels.numba is not None:
             cand_j = np.empty(CAPACITY, dtype=np.int64)
             for idx in range(chunk * CHUNK, min(n, (chunk + 1) * CHUNK)):
                 i = cell_points[idx]  # points in cell order: neighbours share cache lines
-                xi, ti = x[i], t[i]
-                px, pt = x_rank[i], t_rank[i]
+                xi, ti = x[idx], t[idx]
+                px, pt = x_rank[idx], t_rank[idx]
                 # 1. Any k points bound ε at both ends of the grid: the points of a block of
                 #    cells around i, grown until it holds k.
                 cx = min(int((xi - x0) * inv_h), gx - 1)
@@ -234,9 +232,9 @@ if kernels.numba is not None:
                     lo_best[:] = np.inf
                     hi_best[:] = np.inf
                     _scan_ends(
-                        x, t, i, c_lo, c_hi, lo_best, lo_j, hi_best, hi_j,
+                        x, t, idx, c_lo, c_hi, lo_best, lo_j, hi_best, hi_j,
                         max(cx - ring, 0), min(cx + ring, gx - 1),
-                        max(ct - ring, 0), min(ct + ring, gy - 1), gy, cell_start, cell_points,
+                        max(ct - ring, 0), min(ct + ring, gy - 1), gy, cell_start,
                     )  # fmt: skip
                     if hi_best[k - 1] < np.inf or ring > max(gx, gy):
                         break
@@ -255,15 +253,14 @@ if kernels.numba is not None:
                 for qx in range(qx0, qx1 + 1):
                     # a column's cells qt0..qt1 are consecutive: their points are one run
                     for p in range(cell_start[qx * gy + qt0], cell_start[qx * gy + qt1 + 1]):
-                        j = cell_points[p]
-                        dx = abs(x[j] - xi)
-                        if j != i and dx <= wx and abs(t[j] - ti) <= wt:
-                            insert_indexed(lo_best, lo_j, max(dx, abs(c_lo * t[j] - lti)), j)
-                            insert_indexed(hi_best, hi_j, max(dx, abs(c_hi * t[j] - hti)), j)
+                        dx = abs(x[p] - xi)
+                        if p != idx and dx <= wx and abs(t[p] - ti) <= wt:
+                            insert_indexed(lo_best, lo_j, max(dx, abs(c_lo * t[p] - lti)), p)
+                            insert_indexed(hi_best, hi_j, max(dx, abs(c_hi * t[p] - hti)), p)
                             if found < CAPACITY:
                                 cand_dx[found] = dx
-                                cand_t[found] = t[j]
-                                cand_j[found] = j
+                                cand_t[found] = t[p]
+                                cand_j[found] = p
                             found += 1
                 if found <= CAPACITY:
                     wx, wt = _widths(hi_best[k - 1], lo_best[k - 1], c_lo, c_hi, xmax, tmax)
@@ -294,9 +291,9 @@ if kernels.numba is not None:
                                 insert_indexed(best, best_j, d, cand_j[q])
                                 bound = best[k - 1]
                     else:
-                        _kth_of(x, t, i, c, prev, best, best_j)
-                        _rescan(x, t, i, c, best, best_j, xmax, tmax, x0, t0, inv_h, gx, gy,
-                                cell_start, cell_points)  # fmt: skip
+                        _kth_of(x, t, idx, c, prev, best, best_j)
+                        _rescan(x, t, idx, c, best, best_j, xmax, tmax, x0, t0, inv_h, gx, gy,
+                                cell_start)  # fmt: skip
                         prev[:] = best_j
                     r = np.nextafter(best[k - 1], -np.inf) if strict else best[k - 1]
                     if r < 0.0:  # "< 0": no point, not even i itself
@@ -336,8 +333,8 @@ if kernels.numba is not None:
         return best[best.shape[0] - 1]
 
     @njit(cache=True, nogil=True)
-    def _rescan(x, t, i, c, best, best_j, xmax, tmax, x0, t0, inv_h, gx, gy, cell_start,
-                cell_points):  # fmt: skip
+    def _rescan(x, t, i, c, best, best_j, xmax, tmax, x0, t0, inv_h, gx, gy,
+                cell_start):  # fmt: skip
         """Replace ``best`` (k real points) by the exact k nearest at c: every j with d_c(i, j)
         <= the current bound lies in the rectangle |x_j − x_i| <= b, |t_j − t_i| <= b / c."""
         bound = best[best.shape[0] - 1]
@@ -346,7 +343,7 @@ if kernels.numba is not None:
         wt += SLACK * (wt + tmax)
         qx0, qx1, qt0, qt1 = _cells_of(x[i], t[i], wx, wt, x0, t0, inv_h, gx, gy)
         best[:] = np.inf
-        _scan(x, t, i, c, best, best_j, qx0, qx1, qt0, qt1, gy, cell_start, cell_points)
+        _scan(x, t, i, c, best, best_j, qx0, qx1, qt0, qt1, gy, cell_start)
 
 
 def sweep_counts_1d(
@@ -387,8 +384,10 @@ def sweep_counts_1d(
     nx = np.empty((len(sorted_c), n), dtype=np.int32)
     nt = np.empty((len(sorted_c), n), dtype=np.int32)
     kernels.set_threads(workers)
+    # The kernel reads points, and their ranks, in cell order: a column of cells is one run.
     _sweep_1d(
-        a, b, xs, x_rank, ts, t_rank, sorted_c, k, strict,
+        a[cell_points], b[cell_points], xs, x_rank[cell_points], ts, t_rank[cell_points],
+        sorted_c, k, strict,
         cell_start, cell_points, gx, gy, h, x0, t0,
         float(np.max(np.abs(a))), float(np.max(np.abs(b))), x_bucket, x_inv, t_bucket, t_inv,
         nx, nt,
