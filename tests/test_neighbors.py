@@ -201,3 +201,28 @@ def test_grid_knn_on_a_nearly_constant_column(n):
     with using_backend("numba"):
         eps, _ = kth_neighbor(z, 3)
     np.testing.assert_array_equal(eps, np.sort(dist, axis=1)[:, 2])
+
+
+@pytest.mark.parametrize(
+    ("kind", "gridded"),
+    [("gauss", True), ("student-t3", True), ("cauchy", False), ("lognormal", False)],
+)
+def test_heavy_tails_are_not_put_on_a_grid(kind, gridded):
+    """With heavy tails the grid's cells are sized for the extent, not the mass: Cauchy and
+    lognormal samples put nearly every point in one cell, and the ring search would compare
+    all pairs (0.72 s for one KSG at n = 3e4, against 0.06 s on the tree). Such grids are
+    refused, and the k-d tree answers; a Gaussian or Student-t(3) sample keeps its grid."""
+    from mitool import kernels
+
+    rng = np.random.default_rng(0)
+    n = 20_000
+    draw = {
+        "gauss": rng.standard_normal,
+        "student-t3": lambda size: rng.standard_t(3, size),
+        "cauchy": rng.standard_cauchy,
+        "lognormal": lambda size: rng.lognormal(0.0, 2.0, size),
+    }[kind]
+    a, b = draw(n), draw(n)
+    assert (kernels.grid_2d(a, b) is not None) == gridded
+    if not gridded:
+        assert kernels.grid_knn_2d(np.column_stack([a, b]), 3) is None
