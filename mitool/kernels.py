@@ -226,6 +226,12 @@ def set_threads(workers: int) -> None:
     numba.set_num_threads(min(_threads(workers), numba.config.NUMBA_NUM_THREADS))
 
 
+def bucket(cell: np.ndarray, ncells: int) -> tuple[np.ndarray, np.ndarray]:
+    """Counting sort of points by cell: ``(cell_start, cell_points)``, the points of cell c
+    being ``cell_points[cell_start[c] : cell_start[c + 1]]``."""
+    return _compiled()["bucket"](np.ascontiguousarray(cell, dtype=np.int64), ncells)
+
+
 def grid_knn_2d(z: np.ndarray, k: int, workers: int = -1) -> np.ndarray | None:
     """k-th max-norm neighbour distance of each row of the (n, 2) array ``z``, itself excluded.
 

@@ -7,8 +7,11 @@ times (performance.md §4); here each point is handled once for the whole grid [
 
 - Any k real points give an exact upper bound on ε_c(i): the k-th smallest of their distances.
   Every j with d_c(i, j) ≤ U lies in the rectangle |x_j − x_i| ≤ U, |t_j − t_i| ≤ U/c (widened
-  by SLACK, far above the rounding of c·t), so scanning the cells of one uniform grid built on
-  the unscaled (x, t) that cover it finds the exact k nearest at c.
+  by SLACK, far above the rounding of c·t), so scanning the cells that cover it finds the exact
+  k nearest at c. A cell is a block of w ranks in each marginal (not of values, so heavy tails
+  and clumps fill the cells as evenly as the dependence allows), and the cells covering a
+  rectangle are those of the runs between its exact edges in the sorted marginals; a column of
+  cells is one run of points, stored in cell order.
 - d_c(i, j) cannot shrink as c grows, and d_c(i, j)/c cannot grow, so for every c in between
   ε_c ≤ ε_hi and ε_c/c ≤ ε_lo/c_lo (to rounding, covered by SLACK): the k nearest at every c lie
   in the rectangle |Δx| ≤ ε_hi, |Δt| ≤ ε_lo/c_lo. The points of a few cells around i bound
@@ -17,17 +20,19 @@ times (performance.md §4); here each point is handled once for the whole grid [
   (about 15 for k = 3), sorted by |Δx|. Each c takes its k nearest among them, stopping once
   |Δx| alone exceeds the k-th best. A point with too many candidates (far tails) is searched
   c by c.
-- The counts walk each edge in the sorted marginal from a guess taken from a uniform bucketing
-  of its values; the walk decides with the exact predicate, so the guess only sets the cost.
+- Each edge, of a count or of a rectangle, is found in the sorted marginal from a guess taken
+  from a uniform bucketing of its values: in a window of places after it, without branches,
+  else by a walk. Both decide with the exact predicate, so the guess only sets the cost.
 
 Distances and counts use exactly the arithmetic of the per-c evaluation on ``np.hstack([x, c*t])``
 (``c * t_j`` rounded, then subtracted), so the counts, and hence the estimates, are identical
 to evaluating every c on its own, bit for bit (tests/test_sweep.py checks this against brute
-force, with ties, far offsets, tiny scales and thin grids).
+force, with ties, heavy tails, far offsets, tiny scales and thin grids).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -189,24 +194,30 @@ if kernels.numba is not None:
         return wx, u_lo + SLACK * (u_lo + tmax + xmax / c_lo)
 
     @njit(cache=True, nogil=True)
-    def _cells_of(xi, ti, wx, wt, x0, t0, inv_h, gx, gy):
-        """The cells [qx0, qx1] x [qt0, qt1] that hold every point within (wx, wt) of (xi, ti)."""
-        qx0 = min(int(max((xi - wx - x0) * inv_h, 0.0)), gx - 1)
-        qx1 = int(min((xi + wx - x0) * inv_h, gx - 1.0))
-        qt0 = min(int(max((ti - wt - t0) * inv_h, 0.0)), gy - 1)
-        qt1 = int(min((ti + wt - t0) * inv_h, gy - 1.0))
-        return qx0, qx1, qt0, qt1
+    def _cells_of(xi, ti, wx, wt, px, pt, xs, ts, x_bucket, x_inv, t_bucket, t_inv, w):
+        """The cells [qx0, qx1] x [qt0, qt1] that hold every point j with |x_j − x_i| <= wx and
+        |t_j − t_i| <= wt: a cell is a block of w ranks in each marginal, and those points' ranks
+        are the runs between the exact edges of these predicates in the sorted marginals."""
+        n = xs.shape[0]
+        ex = _hint(x_bucket, xs[0], x_inv, xi + wx, px + 1, n)
+        bx = _hint(x_bucket, xs[0], x_inv, xi - wx, 0, px)
+        et = _hint(t_bucket, ts[0], t_inv, ti + wt, pt + 1, n)
+        bt = _hint(t_bucket, ts[0], t_inv, ti - wt, 0, pt)
+        ex = _right_edge_near(xs, 1.0, xi, wx, px, ex)
+        bx = _left_edge_near(xs, 1.0, xi, wx, px, bx)
+        et = _right_edge_near(ts, 1.0, ti, wt, pt, et)
+        bt = _left_edge_near(ts, 1.0, ti, wt, pt, bt)
+        return bx // w, (ex - 1) // w, bt // w, (et - 1) // w
 
     @njit(cache=True, parallel=True)
     def _sweep_1d(
         x, t, xs, x_rank, ts, t_rank, scales, k, strict,
-        cell_start, cell_points, gx, gy, h, x0, t0, xmax, tmax, x_bucket, x_inv, t_bucket, t_inv,
+        cell_start, cell_points, g, w, xmax, tmax, x_bucket, x_inv, t_bucket, t_inv,
         nx_out, nt_out,
     ):  # fmt: skip
         n = x.shape[0]
         m_count = scales.shape[0]
         c_lo, c_hi = scales[0], scales[m_count - 1]
-        inv_h = 1.0 / h
         chunks = (n + CHUNK - 1) // CHUNK
         for chunk in prange(chunks):
             best = np.empty(k)
@@ -225,18 +236,17 @@ if kernels.numba is not None:
                 px, pt = x_rank[idx], t_rank[idx]
                 # 1. Any k points bound ε at both ends of the grid: the points of a block of
                 #    cells around i, grown until it holds k.
-                cx = min(int((xi - x0) * inv_h), gx - 1)
-                ct = min(int((ti - t0) * inv_h), gy - 1)
+                cx, ct = px // w, pt // w
                 ring = 1
                 while True:
                     lo_best[:] = np.inf
                     hi_best[:] = np.inf
                     _scan_ends(
                         x, t, idx, c_lo, c_hi, lo_best, lo_j, hi_best, hi_j,
-                        max(cx - ring, 0), min(cx + ring, gx - 1),
-                        max(ct - ring, 0), min(ct + ring, gy - 1), gy, cell_start,
+                        max(cx - ring, 0), min(cx + ring, g - 1),
+                        max(ct - ring, 0), min(ct + ring, g - 1), g, cell_start,
                     )  # fmt: skip
-                    if hi_best[k - 1] < np.inf or ring > max(gx, gy):
+                    if hi_best[k - 1] < np.inf or ring > g:
                         break
                     ring += 1
                 prev[:] = hi_j
@@ -245,14 +255,16 @@ if kernels.numba is not None:
                 #    scan of that collects its points and finds ε_lo and ε_hi exactly, and the
                 #    candidates are then cut down to the exact rectangle.
                 wx, wt = _widths(hi_best[k - 1], lo_best[k - 1], c_lo, c_hi, xmax, tmax)
-                qx0, qx1, qt0, qt1 = _cells_of(xi, ti, wx, wt, x0, t0, inv_h, gx, gy)
+                qx0, qx1, qt0, qt1 = _cells_of(
+                    xi, ti, wx, wt, px, pt, xs, ts, x_bucket, x_inv, t_bucket, t_inv, w
+                )
                 lo_best[:] = np.inf
                 hi_best[:] = np.inf
                 lti, hti = c_lo * ti, c_hi * ti
                 found = 0
                 for qx in range(qx0, qx1 + 1):
                     # a column's cells qt0..qt1 are consecutive: their points are one run
-                    for p in range(cell_start[qx * gy + qt0], cell_start[qx * gy + qt1 + 1]):
+                    for p in range(cell_start[qx * g + qt0], cell_start[qx * g + qt1 + 1]):
                         dx = abs(x[p] - xi)
                         if p != idx and dx <= wx and abs(t[p] - ti) <= wt:
                             insert_indexed(lo_best, lo_j, max(dx, abs(c_lo * t[p] - lti)), p)
@@ -292,8 +304,8 @@ if kernels.numba is not None:
                                 bound = best[k - 1]
                     else:
                         _kth_of(x, t, idx, c, prev, best, best_j)
-                        _rescan(x, t, idx, c, best, best_j, xmax, tmax, x0, t0, inv_h, gx, gy,
-                                cell_start)  # fmt: skip
+                        _rescan(x, t, idx, c, best, best_j, xmax, tmax, cell_start, g, w, px, pt,
+                                xs, ts, x_bucket, x_inv, t_bucket, t_inv)  # fmt: skip
                         prev[:] = best_j
                     r = np.nextafter(best[k - 1], -np.inf) if strict else best[k - 1]
                     if r < 0.0:  # "< 0": no point, not even i itself
@@ -333,17 +345,19 @@ if kernels.numba is not None:
         return best[best.shape[0] - 1]
 
     @njit(cache=True, nogil=True)
-    def _rescan(x, t, i, c, best, best_j, xmax, tmax, x0, t0, inv_h, gx, gy,
-                cell_start):  # fmt: skip
+    def _rescan(x, t, i, c, best, best_j, xmax, tmax, cell_start, g, w, px, pt, xs, ts, x_bucket,
+                x_inv, t_bucket, t_inv):  # fmt: skip
         """Replace ``best`` (k real points) by the exact k nearest at c: every j with d_c(i, j)
         <= the current bound lies in the rectangle |x_j − x_i| <= b, |t_j − t_i| <= b / c."""
         bound = best[best.shape[0] - 1]
         wx = bound + SLACK * (bound + xmax)
         wt = bound / c
         wt += SLACK * (wt + tmax)
-        qx0, qx1, qt0, qt1 = _cells_of(x[i], t[i], wx, wt, x0, t0, inv_h, gx, gy)
+        qx0, qx1, qt0, qt1 = _cells_of(
+            x[i], t[i], wx, wt, px, pt, xs, ts, x_bucket, x_inv, t_bucket, t_inv, w
+        )
         best[:] = np.inf
-        _scan(x, t, i, c, best, best_j, qx0, qx1, qt0, qt1, gy, cell_start)
+        _scan(x, t, i, c, best, best_j, qx0, qx1, qt0, qt1, g, cell_start)
 
 
 def sweep_counts_1d(
@@ -365,20 +379,20 @@ def sweep_counts_1d(
         return None
     a = np.ascontiguousarray(x[:, 0], dtype=np.float64)
     b = np.ascontiguousarray(t[:, 0], dtype=np.float64)
-    grid = kernels.grid_2d(a, b)
-    if grid is None:
-        return None
-    cell_start, cell_points, gx, gy, h, x0, t0 = grid
     n = len(a)
     x_order, t_order = np.argsort(a), np.argsort(b)
+    xs, ts = a[x_order], b[t_order]
+    if not (xs[0] < xs[-1] and ts[0] < ts[-1] and np.isfinite(xs[[0, -1]]).all()
+            and np.isfinite(ts[[0, -1]]).all()):  # fmt: skip
+        return None  # a constant (or non-finite) marginal: the caller evaluates c by c
     x_rank = np.empty(n, dtype=np.int64)
     x_rank[x_order] = np.arange(n)
     t_rank = np.empty(n, dtype=np.int64)
     t_rank[t_order] = np.arange(n)
+    cell_start, cell_points, g, w = _rank_grid(x_rank, t_rank)
     grid_c = np.asarray(scales, dtype=np.float64)
     order = np.argsort(grid_c, kind="stable")  # neighbouring c bound each other best
     sorted_c = np.ascontiguousarray(grid_c[order])
-    xs, ts = a[x_order], b[t_order]
     x_bucket, x_inv = _buckets(xs)
     t_bucket, t_inv = _buckets(ts)
     nx = np.empty((len(sorted_c), n), dtype=np.int32)
@@ -388,7 +402,7 @@ def sweep_counts_1d(
     _sweep_1d(
         a[cell_points], b[cell_points], xs, x_rank[cell_points], ts, t_rank[cell_points],
         sorted_c, k, strict,
-        cell_start, cell_points, gx, gy, h, x0, t0,
+        cell_start, cell_points, g, w,
         float(np.max(np.abs(a))), float(np.max(np.abs(b))), x_bucket, x_inv, t_bucket, t_inv,
         nx, nt,
     )  # fmt: skip
@@ -397,6 +411,30 @@ def sweep_counts_1d(
     inverse = np.empty_like(order)
     inverse[order] = np.arange(len(order))
     return nx[inverse], nt[inverse]
+
+
+def _rank_grid(x_rank: np.ndarray, t_rank: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Bucket the points on a grid of g x g cells of w ranks in each marginal, w chosen so that
+    the average point shares its cell with two or three others (rank cells do not care how the
+    values are spread: heavy tails and clumps fill them as evenly as the dependence allows).
+
+    Returns ``(cell_start, cell_points, g, w)``: the points of cell ``qx·g + qt`` (x ranks
+    qx·w .. qx·w + w − 1, t ranks likewise) are ``cell_points[cell_start[cell] :
+    cell_start[cell + 1]]``. Never more than about 8n cells.
+    """
+    n = len(x_rank)
+    least = max(1, math.ceil(math.sqrt(n / 8)))  # (n / w)² <= 8n
+    w = max(least, round(math.sqrt(2.5 * n)))
+    for _ in range(3):  # the cells passed on are always those of the final w
+        g = (n - 1) // w + 1
+        cell = (x_rank // w) * g + t_rank // w
+        counts = np.bincount(cell, minlength=g * g)
+        load = float(np.dot(counts, counts)) / n  # the mean occupancy seen by a point
+        if load <= 4.0 or w == least:
+            break
+        w = max(least, round(w * math.sqrt(2.5 / load)))
+    cell_start, cell_points = kernels.bucket(cell, g * g)
+    return cell_start, cell_points, g, w
 
 
 def _buckets(s: np.ndarray) -> tuple[np.ndarray, float]:
