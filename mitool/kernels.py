@@ -30,8 +30,8 @@ MAX_CELL_LOAD = 64
 #: Nor grids where a point shares its cell with this many others on average: with heavy tails
 #: the cells are sized for the extent, not the mass (at n = 1e5: Cauchy or lognormal samples
 #: put nearly every point in one cell; x³ of a Gaussian, 162 per cell, runs one KSG in 0.59 s
-#: on the grid and 0.21 s on the tree; Student-t(3), 58 per cell, still sweeps 2.6x faster on
-#: the grid).
+#: on the grid and 0.21 s on the tree; Student-t(3), 58 per cell, about as fast on either).
+#: The sweep's grid (mitool.sweep_kernels) has cells of ranks, which heavy tails do not upset.
 MAX_LOAD = 100
 
 

@@ -211,7 +211,8 @@ def test_heavy_tails_are_not_put_on_a_grid(kind, gridded):
     """With heavy tails the grid's cells are sized for the extent, not the mass: Cauchy and
     lognormal samples put nearly every point in one cell, and the ring search would compare
     all pairs (0.72 s for one KSG at n = 3e4, against 0.06 s on the tree). Such grids are
-    refused, and the k-d tree answers; a Gaussian or Student-t(3) sample keeps its grid."""
+    refused, and the k-d tree answers; a Gaussian or Student-t(3) sample keeps its grid. (The
+    sweep's cells are blocks of ranks, which heavy tails do not upset: tests/test_sweep.py.)"""
     from mitool import kernels
 
     rng = np.random.default_rng(0)

@@ -139,7 +139,7 @@ def test_clumped_or_flat_data_give_the_per_scale_curve(kind):
 
 @pytest.mark.parametrize("kind", ["gauss", "ties", "offset"])
 def test_windowed_edges_equal_the_walked_edges_from_any_hint(kind):
-    """The branch-free window around a hint finds the same edge as the walk, from every hint
+    """The branch-free window from a hint finds the same edge as the walk, from every hint
     (far, near, at either end), for both sides, including radii that hold only the point
     itself and radii that reach the end of the array."""
     from mitool import sweep_kernels as sk
