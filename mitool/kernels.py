@@ -56,7 +56,7 @@ if numba is not None:
     # Compiled on first use and cached on disk (cache=True), so later processes load them.
 
     @njit(cache=True, nogil=True)
-    def _insert(best: np.ndarray, value: float) -> None:
+    def insert(best: np.ndarray, value: float) -> None:
         """Keep ``best`` (ascending, length k) the k smallest values seen."""
         k = best.shape[0]
         if value >= best[k - 1]:
@@ -107,7 +107,7 @@ if numba is not None:
                             j = cell_points[p]
                             if j != i:
                                 d = max(abs(a[j] - a[i]), abs(b[j] - b[i]))
-                                _insert(best, d)
+                                insert(best, d)
                 # Every point outside the (2·ring+1)² block lies at least ring·h away; the
                 # relative slack covers the rounding of the cell assignment.
                 if best[k - 1] <= ring * h * (1.0 - 1e-12) or ring >= last:
@@ -187,7 +187,7 @@ if numba is not None:
                         if d >= bound:
                             break
                 if d < bound:
-                    _insert(best, d)
+                    insert(best, d)
             eps[i] = best[k - 1]
         return eps
 

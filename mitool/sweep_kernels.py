@@ -53,7 +53,7 @@ NEAR = 8
 if kernels.numba is not None:
     from numba import njit, prange
 
-    from mitool.kernels import insert_indexed
+    from mitool.kernels import insert, insert_indexed
 
     @njit(cache=True, nogil=True)
     def _right_edge(s, c, ci, r, p, hint):
@@ -171,9 +171,9 @@ if kernels.numba is not None:
                     insert_indexed(best, best_j, d, p)
 
     @njit(cache=True, nogil=True)
-    def _scan_ends(x, t, i, c_lo, c_hi, lo, lo_j, hi, hi_j, qx0, qx1, qt0, qt1, gy,
+    def _scan_ends(x, t, i, c_lo, c_hi, lo, hi, hi_j, qx0, qx1, qt0, qt1, gy,
                    cell_start):  # fmt: skip
-        """Insert d_c(i, j) at c_lo and at c_hi of every point j != i of the cells
+        """Insert d_c(i, j) at c_lo and at c_hi (with j) of every point j != i of the cells
         [qx0, qx1] x [qt0, qt1]."""
         xi, lti, hti = x[i], c_lo * t[i], c_hi * t[i]
         for qx in range(qx0, qx1 + 1):
@@ -181,7 +181,7 @@ if kernels.numba is not None:
             for p in range(cell_start[qx * gy + qt0], cell_start[qx * gy + qt1 + 1]):
                 if p != i:
                     dx = abs(x[p] - xi)
-                    insert_indexed(lo, lo_j, max(dx, abs(c_lo * t[p] - lti)), p)
+                    insert(lo, max(dx, abs(c_lo * t[p] - lti)))
                     insert_indexed(hi, hi_j, max(dx, abs(c_hi * t[p] - hti)), p)
 
     @njit(cache=True, nogil=True)
@@ -193,20 +193,24 @@ if kernels.numba is not None:
         wx = u_hi + SLACK * (u_hi + xmax + c_hi * tmax)
         return wx, u_lo + SLACK * (u_lo + tmax + xmax / c_lo)
 
+    @njit(cache=True, nogil=True, inline="always")
+    def _run(s, bucket, inv, v, half, c, r, p):
+        """(b, e): the ranks b..e−1 of the sorted marginal ``s`` with |c·s_j − c·v| <= r, where v
+        = s[p] and r >= 0; each edge is looked for from the bucket of v ∓ ``half`` (r/c, the
+        radius in unscaled units)."""
+        n = s.shape[0]
+        cv = c * v
+        e = _right_edge_near(s, c, cv, r, p, _hint(bucket, s[0], inv, v + half, p + 1, n))
+        b = _left_edge_near(s, c, cv, r, p, _hint(bucket, s[0], inv, v - half, 0, p))
+        return b, e
+
     @njit(cache=True, nogil=True)
     def _cells_of(xi, ti, wx, wt, px, pt, xs, ts, x_bucket, x_inv, t_bucket, t_inv, w):
         """The cells [qx0, qx1] x [qt0, qt1] that hold every point j with |x_j − x_i| <= wx and
         |t_j − t_i| <= wt: a cell is a block of w ranks in each marginal, and those points' ranks
         are the runs between the exact edges of these predicates in the sorted marginals."""
-        n = xs.shape[0]
-        ex = _hint(x_bucket, xs[0], x_inv, xi + wx, px + 1, n)
-        bx = _hint(x_bucket, xs[0], x_inv, xi - wx, 0, px)
-        et = _hint(t_bucket, ts[0], t_inv, ti + wt, pt + 1, n)
-        bt = _hint(t_bucket, ts[0], t_inv, ti - wt, 0, pt)
-        ex = _right_edge_near(xs, 1.0, xi, wx, px, ex)
-        bx = _left_edge_near(xs, 1.0, xi, wx, px, bx)
-        et = _right_edge_near(ts, 1.0, ti, wt, pt, et)
-        bt = _left_edge_near(ts, 1.0, ti, wt, pt, bt)
+        bx, ex = _run(xs, x_bucket, x_inv, xi, wx, 1.0, wx, px)
+        bt, et = _run(ts, t_bucket, t_inv, ti, wt, 1.0, wt, pt)
         return bx // w, (ex - 1) // w, bt // w, (et - 1) // w
 
     @njit(cache=True, parallel=True)
@@ -223,13 +227,11 @@ if kernels.numba is not None:
             best = np.empty(k)
             best_j = np.empty(k, dtype=np.int64)
             lo_best = np.empty(k)
-            lo_j = np.empty(k, dtype=np.int64)
             hi_best = np.empty(k)
             hi_j = np.empty(k, dtype=np.int64)
             prev = np.empty(k, dtype=np.int64)
             cand_dx = np.empty(CAPACITY)
             cand_t = np.empty(CAPACITY)
-            cand_j = np.empty(CAPACITY, dtype=np.int64)
             for idx in range(chunk * CHUNK, min(n, (chunk + 1) * CHUNK)):
                 i = cell_points[idx]  # points in cell order: neighbours share cache lines
                 xi, ti = x[idx], t[idx]
@@ -242,7 +244,7 @@ if kernels.numba is not None:
                     lo_best[:] = np.inf
                     hi_best[:] = np.inf
                     _scan_ends(
-                        x, t, idx, c_lo, c_hi, lo_best, lo_j, hi_best, hi_j,
+                        x, t, idx, c_lo, c_hi, lo_best, hi_best, hi_j,
                         max(cx - ring, 0), min(cx + ring, g - 1),
                         max(ct - ring, 0), min(ct + ring, g - 1), g, cell_start,
                     )  # fmt: skip
@@ -267,12 +269,11 @@ if kernels.numba is not None:
                     for p in range(cell_start[qx * g + qt0], cell_start[qx * g + qt1 + 1]):
                         dx = abs(x[p] - xi)
                         if p != idx and dx <= wx and abs(t[p] - ti) <= wt:
-                            insert_indexed(lo_best, lo_j, max(dx, abs(c_lo * t[p] - lti)), p)
-                            insert_indexed(hi_best, hi_j, max(dx, abs(c_hi * t[p] - hti)), p)
+                            insert(lo_best, max(dx, abs(c_lo * t[p] - lti)))
+                            insert(hi_best, max(dx, abs(c_hi * t[p] - hti)))
                             if found < CAPACITY:
                                 cand_dx[found] = dx
                                 cand_t[found] = t[p]
-                                cand_j[found] = p
                             found += 1
                 if found <= CAPACITY:
                     wx, wt = _widths(hi_best[k - 1], lo_best[k - 1], c_lo, c_hi, xmax, tmax)
@@ -281,14 +282,12 @@ if kernels.numba is not None:
                         if cand_dx[q] <= wx and abs(cand_t[q] - ti) <= wt:
                             cand_dx[kept] = cand_dx[q]
                             cand_t[kept] = cand_t[q]
-                            cand_j[kept] = cand_j[q]
                             kept += 1
                     found = kept
-                    _sort_by_first(cand_dx, cand_t, cand_j, found)
+                    _sort_by_first(cand_dx, cand_t, found)
                 # 3. Every c, from the smallest up: the k nearest among the candidates, nearest
                 #    in x first (or, if there were too many, in a rectangle bounded by the
-                #    previous c's k), then the two counts, each edge walked from a bucketed
-                #    guess.
+                #    previous c's k), then the two counts, each edge found from a bucketed guess.
                 for m in range(m_count):
                     c = scales[m]
                     cti = c * ti
@@ -300,7 +299,7 @@ if kernels.numba is not None:
                                 break
                             d = max(cand_dx[q], abs(c * cand_t[q] - cti))
                             if d < bound:
-                                insert_indexed(best, best_j, d, cand_j[q])
+                                insert(best, d)
                                 bound = best[k - 1]
                     else:
                         _kth_of(x, t, idx, c, prev, best, best_j)
@@ -312,27 +311,21 @@ if kernels.numba is not None:
                         nx_out[m, i] = 0
                         nt_out[m, i] = 0
                         continue
-                    ex = _hint(x_bucket, xs[0], x_inv, xi + r, px + 1, n)
-                    bx = _hint(x_bucket, xs[0], x_inv, xi - r, 0, px)
-                    ex = _right_edge_near(xs, 1.0, xi, r, px, ex)
-                    bx = _left_edge_near(xs, 1.0, xi, r, px, bx)
-                    et = _hint(t_bucket, ts[0], t_inv, ti + r / c, pt + 1, n)
-                    bt = _hint(t_bucket, ts[0], t_inv, ti - r / c, 0, pt)
-                    et = _right_edge_near(ts, c, cti, r, pt, et)
-                    bt = _left_edge_near(ts, c, cti, r, pt, bt)
+                    bx, ex = _run(xs, x_bucket, x_inv, xi, r, 1.0, r, px)
+                    bt, et = _run(ts, t_bucket, t_inv, ti, r / c, c, r, pt)
                     nx_out[m, i] = ex - bx
                     nt_out[m, i] = et - bt
 
     @njit(cache=True, nogil=True)
-    def _sort_by_first(a, b, j, count):
-        """Insertion sort of the first ``count`` entries of (a, b, j) by a (they are few)."""
+    def _sort_by_first(a, b, count):
+        """Insertion sort of the first ``count`` entries of (a, b) by a (they are few)."""
         for q in range(1, count):
-            va, vb, vj = a[q], b[q], j[q]
+            va, vb = a[q], b[q]
             r = q - 1
             while r >= 0 and a[r] > va:
-                a[r + 1], b[r + 1], j[r + 1] = a[r], b[r], j[r]
+                a[r + 1], b[r + 1] = a[r], b[r]
                 r -= 1
-            a[r + 1], b[r + 1], j[r + 1] = va, vb, vj
+            a[r + 1], b[r + 1] = va, vb
 
     @njit(cache=True, nogil=True)
     def _kth_of(x, t, i, c, points, best, best_j):
