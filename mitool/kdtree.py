@@ -49,6 +49,11 @@ BLOCK = 64
 #: usual case on the surface of a large ball), its count is two bisections.
 BUCKET = 128
 
+#: Many-radii counting finds each point's first radius at or beyond its distance from a
+#: table of this many equal steps between the smallest and largest radius (then a step or
+#: none): a walk along the radii mispredicted its end at almost every point.
+TABLE = 32
+
 
 def available() -> bool:
     """True when numba imports (the compiled tree can run)."""
@@ -293,6 +298,16 @@ if numba is not None:
                 return False
         return True
 
+    @njit(cache=True, nogil=True, inline="always")
+    def _slot(dist, u0, inv):
+        """The bucket of ``dist`` in a per-point table of TABLE equal steps from ``u0``."""
+        f = (dist - u0) * inv
+        if not f > 0.0:  # at or below u0 (or a NaN product of a zero step)
+            return 0
+        if not f < TABLE:  # the far end, or an infinite inv from a subnormal span
+            return TABLE
+        return int(f)
+
     @njit(cache=True, parallel=True)
     def _count_many(tp, start, end, left, right, lo, hi, rho, r, c, slack_rel, slack_abs,
                     depth, block):  # fmt: skip
@@ -316,12 +331,23 @@ if numba is not None:
             diff = np.empty(many + 1, dtype=np.int64)
             upper = np.empty(many)  # beyond: surely outside
             lower = np.empty(many)  # at most: surely inside
+            table = np.empty(TABLE + 1, dtype=np.int64)
             first = np.int64(b) * block
             for p in range(first, min(first + block, n)):
                 diff[:] = 0
                 for m in range(many):
                     upper[m] = rho[p, m] * (1.0 + slack_rel) + slack_abs
                     lower[m] = rho[p, m] * (1.0 - slack_rel) - slack_abs
+                # table[e]: the first pair whose upper reaches u0 + e·span/TABLE, where a
+                # point's search for its pair starts (only a hint: the search checks both ways)
+                u0 = upper[0]
+                span = upper[many - 1] - u0
+                inv = TABLE / span if span > 0.0 else 0.0
+                m = 0
+                for e in range(TABLE + 1):
+                    while m < many - 1 and upper[m] < u0 + e * (span / TABLE):
+                        m += 1
+                    table[e] = m
                 sp = 0
                 if r[p, many - 1] >= 0.0 or slack_abs > 0.0:
                     stack[0] = 0
@@ -339,15 +365,18 @@ if numba is not None:
                         far = max(far, -below, -above)
                     if near > upper[many - 1]:
                         continue
-                    a = 0
-                    while upper[a] < near:
-                        a += 1
-                    z = a
-                    while z < many and lower[z] < far:
-                        z += 1
-                    if a == z:  # surely inside from pair z on (z < many: near <= upper)
-                        diff[z] += end[node] - start[node]
-                        continue
+                    # A node that reaches beyond the outermost pair is never inside for a whole
+                    # run of pairs: its points are searched without looking for that run.
+                    if far <= lower[many - 1]:
+                        a = 0
+                        while upper[a] < near:
+                            a += 1
+                        z = a
+                        while lower[z] < far:
+                            z += 1
+                        if a == z:  # surely inside from pair z on (near <= upper[z])
+                            diff[z] += end[node] - start[node]
+                            continue
                     if left[node] >= 0:
                         stack[sp] = right[node]
                         stack[sp + 1] = left[node]
@@ -357,8 +386,12 @@ if numba is not None:
                         dist = 0.0
                         for d in range(dim):
                             dist = max(dist, abs(tp[j, d] - tp[p, d]))
-                        m = a
-                        while m < many and upper[m] < dist:
+                        if dist > upper[many - 1]:
+                            continue
+                        m = table[_slot(dist, u0, inv)]  # the first pair with upper >= dist,
+                        while m > 0 and upper[m - 1] >= dist:  # one step or none away
+                            m -= 1
+                        while upper[m] < dist:
                             m += 1
                         while m < many and lower[m] < dist:
                             if _within_scaled(tp, j, p, c[p, m], r[p, m]):

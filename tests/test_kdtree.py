@@ -270,6 +270,26 @@ def test_count_many_equals_brute_force_at_every_radius(kind, dim, scaled):
     np.testing.assert_array_equal(got, np.column_stack(want))
 
 
+@pytest.mark.parametrize("spread", ["wide", "equal", "ulps"])
+def test_count_many_finds_the_radius_of_every_point_among_many(spread):
+    """Twenty radii per point, found from a table of equal steps between the smallest and the
+    largest: rows whose radii are all equal (a zero step) or a few ulps apart (a step of
+    subnormal size where the radius is tiny) count as brute force does."""
+    rng = np.random.default_rng(5)
+    p = _shaped("ties", 300, 3, rng)
+    dist = _pairwise(p)
+    base = np.sort(dist[np.arange(300)[:, None], rng.integers(0, 300, (300, 20))], axis=1)
+    if spread == "equal":
+        base = np.repeat(base[:, 9:10], 20, axis=1)
+    elif spread == "ulps":
+        start = base[:, 9].copy()
+        start[:30] = 5e-324 * rng.integers(0, 3, 30)  # zero or subnormal radii
+        base = np.column_stack([start := np.nextafter(start, np.inf) for _ in range(20)])
+    radii = base[:, rng.permutation(20)]
+    want = (dist[:, :, None] <= radii[:, None, :]).sum(axis=1)
+    np.testing.assert_array_equal(kdtree.count_many(KDTree.build(p, leaf_size=8), radii), want)
+
+
 @pytest.mark.parametrize("kind", ["gauss", "ties", "dup", "offset"])
 @pytest.mark.parametrize("k", [1, 3])
 def test_kth_many_equals_one_search_per_scale(kind, k):
