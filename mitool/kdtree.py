@@ -446,6 +446,9 @@ if numba is not None:
         groups = c.shape[0]
         n, dim = tp.shape
         mid = groups // 2
+        cmin = c[0]
+        for g in range(groups):
+            cmin = min(cmin, c[g])
         dist = np.empty((groups, n))
         nblocks = (n + block - 1) // block
         for b in prange(nblocks):
@@ -473,6 +476,8 @@ if numba is not None:
                         qd = tp[p, d]
                         gap = max(gap, lo[node, d] - qd, qd - hi[node, d])
                     gap -= slack
+                    if cmin * gap >= widest:  # every scale's ball misses the box: c·gap grows
+                        continue  # with c, and no bound exceeds the widest
                     live = False
                     for g in range(groups):  # searched while any scale's ball meets the box
                         if max(common, c[g] * gap) < bound[g]:
@@ -508,6 +513,8 @@ if numba is not None:
                         for d in range(shared, dim):
                             gap = max(gap, abs(tp[j, d] - tp[p, d]))
                         gap -= slack
+                        if cmin * gap >= widest:  # too far at every scale (as for a node)
+                            continue
                         for g in range(groups):
                             cg = c[g]
                             if max(common, cg * gap) >= bound[g]:
