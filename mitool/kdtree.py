@@ -446,9 +446,7 @@ if numba is not None:
         groups = c.shape[0]
         n, dim = tp.shape
         mid = groups // 2
-        cmin = c[0]
-        for g in range(groups):
-            cmin = min(cmin, c[g])
+        cmin = c.min()
         dist = np.empty((groups, n))
         nblocks = (n + block - 1) // block
         for b in prange(nblocks):

@@ -282,9 +282,13 @@ def test_count_many_finds_the_radius_of_every_point_among_many(spread):
     if spread == "equal":
         base = np.repeat(base[:, 9:10], 20, axis=1)
     elif spread == "ulps":
-        start = base[:, 9].copy()
-        start[:30] = 5e-324 * rng.integers(0, 3, 30)  # zero or subnormal radii
-        base = np.column_stack([start := np.nextafter(start, np.inf) for _ in range(20)])
+        column = base[:, 9].copy()
+        column[:30] = 5e-324 * rng.integers(0, 3, 30)  # zero or subnormal radii
+        columns = []
+        for _ in range(20):  # twenty consecutive floats up from there
+            column = np.nextafter(column, np.inf)
+            columns.append(column)
+        base = np.column_stack(columns)
     radii = base[:, rng.permutation(20)]
     want = (dist[:, :, None] <= radii[:, None, :]).sum(axis=1)
     np.testing.assert_array_equal(kdtree.count_many(KDTree.build(p, leaf_size=8), radii), want)
