@@ -19,14 +19,16 @@ force in more; :mod:`mitool.sweep_kernels` for a whole 1-D scale sweep), ``brute
 (compiled all-pairs everywhere) and ``torch`` (chunked all-pairs in float64 on a GPU or the
 CPU, :mod:`mitool.device_kernels`). ``auto`` picks by n, dimension and what is installed. All
 give identical distances and counts; Euclidean searches (BI-KSG) and algorithm 2's neighbour
-indices always use the trees.
+indices always use the trees. On the kd-tree path, counts of a few chosen rows (the sweep's
+proofs) come from the slab index (:mod:`mitool.slabs`), whose cost per row does not grow with
+the ball.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -34,6 +36,7 @@ from sklearn.neighbors import KDTree
 
 from mitool import kdtree, kernels
 from mitool.errors import MitoolError
+from mitool.slabs import SlabIndex
 
 #: Minkowski p of each metric name, as scipy's cKDTree takes it.
 P_OF_METRIC = {"chebyshev": np.inf, "euclidean": 2.0}
@@ -193,6 +196,8 @@ class MarginalCounter:
     _tree: KDTree | None = None
     _kd: kdtree.KDTree | None = None
     _scale: float = 1.0  # on the kd-tree path: counts are those of _scale · points
+    # on the kd-tree path, what the counters of every c share: the slab index, built once
+    _shared: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, points: np.ndarray, metric: str = "chebyshev") -> MarginalCounter:
@@ -212,7 +217,9 @@ class MarginalCounter:
         and the kd-tree scales its points and boxes on the fly (:mod:`mitool.kdtree`)."""
         points = c * self.points
         if self._kd is not None and self._scale == 1.0:
-            return MarginalCounter(points, self.metric, _kd=self._kd, _scale=c)
+            return MarginalCounter(
+                points, self.metric, _kd=self._kd, _scale=c, _shared=self._shared
+            )
         if self._sorted is not None:
             return MarginalCounter(
                 points, self.metric, _sorted=c * self._sorted, _order=self._order
@@ -249,10 +256,8 @@ class MarginalCounter:
         r = np.nextafter(radius, -np.inf) if strict else radius  # "< r" as "<= the float below r"
         if rows is None:
             return self._count(r)
-        if self._kd is not None:  # the other points get no radius: the tree skips them at once
-            some = np.full(len(r), -1.0)
-            some[rows] = r[rows]
-            return self._count(some)[rows]
+        if self._kd is not None:
+            return self._slabs().count(r, rows, self._scale, workers=_WORKERS)
         if self._tree is not None:
             return self._tree.query_radius(self.points[rows], r[rows], count_only=True).astype(
                 np.int64
@@ -263,12 +268,23 @@ class MarginalCounter:
         """The max-norm :meth:`count` of each dimension alone, shape (D, n): the ball is the
         intersection of these slabs, so #ball >= Σ_d #slab_d − (D − 1)·n (Bonferroni), exactly,
         as each slab is counted with the ball's own arithmetic."""
+        if self._kd is not None:
+            r = np.nextafter(radius, -np.inf) if strict else radius
+            return self._slabs().slab_counts(r, self._scale, workers=_WORKERS)
         return np.array(
             [
                 MarginalCounter.build(self.points[:, d : d + 1]).count(radius, strict=strict)
                 for d in range(self.points.shape[1])
             ]
         )
+
+    def _slabs(self) -> SlabIndex:
+        """The kd-tree path's slab index (:mod:`mitool.slabs`) of the unscaled points, built on
+        first use and shared by every scaled counter: exact counts of chosen rows whose cost
+        does not grow with the ball."""
+        if "slabs" not in self._shared:
+            self._shared["slabs"] = SlabIndex.build(self._kd.points)
+        return self._shared["slabs"]
 
     def _count(self, r: np.ndarray) -> np.ndarray:
         """:meth:`count` at the non-strict radius ``r``, for every point."""

@@ -1,0 +1,76 @@
+"""The slab index counts chosen rows of a max-norm ball exactly: against all pairs on the
+explicitly scaled array, for every block size (interior bitsets, edges, both or neither),
+ties, radii on the pairwise distances themselves, strict radii, and the empty radius."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mitool.slabs import SlabIndex
+
+
+def _brute(q: np.ndarray, radius: np.ndarray) -> np.ndarray:
+    gaps = np.max(np.abs(q[:, None, :] - q[None, :, :]), axis=2)
+    return (gaps <= radius[:, None]).sum(axis=1)
+
+
+def _radii(q: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Each row's distance to a random other point, a few of them times 3 (huge balls),
+    one negative (counts nothing) and one zero (the point and its duplicates)."""
+    n = len(q)
+    gaps = np.max(np.abs(q - q[rng.integers(0, n, n)]), axis=1)
+    radius = gaps * np.where(rng.random(n) < 0.1, 3.0, 1.0)
+    radius[0] = -1.0
+    radius[1] = 0.0
+    return radius
+
+
+@pytest.mark.parametrize("dim", [2, 3, 5])
+@pytest.mark.parametrize("block", [1, 3, 64, 1000, None])
+@pytest.mark.parametrize("scale", [1.0, 0.3, 7.1])
+def test_counts_equal_all_pairs(dim, block, scale):
+    rng = np.random.default_rng(dim * 10 + (block or 0))
+    n = 517  # not a multiple of 64 nor of the blocks
+    p = np.round(rng.standard_normal((n, dim)), 1)  # many ties in every dimension
+    p[5] = p[6]  # a duplicate point
+    q = scale * p
+    radius = _radii(q, rng)
+    index = SlabIndex.build(p, block=block)
+    rows = rng.permutation(n)[:300]
+    rows[:2] = [0, 1]
+    expected = _brute(q, radius)[rows]
+    np.testing.assert_array_equal(index.count(radius, rows, scale), expected)
+    strict = np.nextafter(radius, -np.inf)
+    np.testing.assert_array_equal(index.count(strict, rows, scale), _brute(q, strict)[rows])
+
+
+def test_slab_counts_equal_one_dimension_at_a_time():
+    rng = np.random.default_rng(1)
+    p = np.round(rng.standard_normal((300, 4)), 2)
+    radius = _radii(0.7 * p, rng)
+    got = SlabIndex.build(p).slab_counts(radius, 0.7)
+    for d in range(4):
+        np.testing.assert_array_equal(got[d], _brute(0.7 * p[:, d : d + 1], radius) * (radius >= 0))
+
+
+def test_rows_in_any_order_and_repeated():
+    rng = np.random.default_rng(2)
+    p = rng.standard_normal((200, 3))
+    radius = rng.uniform(0.1, 2.0, 200)
+    full = _brute(p, radius)
+    rows = np.array([7, 3, 7, 199, 0, 3])
+    np.testing.assert_array_equal(SlabIndex.build(p, block=5).count(radius, rows), full[rows])
+    assert SlabIndex.build(p).count(radius, np.array([], dtype=np.int64)).shape == (0,)
+
+
+def test_few_points_and_the_budget():
+    """Fewer points than a word or a block; the block grows with n to keep the bitsets small."""
+    p = np.array([[0.0, 1.0], [0.5, 0.5], [1.0, 0.0]])
+    np.testing.assert_array_equal(
+        SlabIndex.build(p).count(np.array([0.5, 0.5, 0.4]), np.arange(3)), [2, 3, 1]
+    )
+    index = SlabIndex.build(np.random.default_rng(0).standard_normal((5000, 3)))
+    assert index.block == 128 and index.prefix.shape == (2, 5000 // 128 + 2, 5000 // 64 + 1)
+    with pytest.raises(ValueError, match="two dimensions"):
+        SlabIndex.build(p[:, :1])
