@@ -166,6 +166,32 @@ def test_backends_match_brute_force_exactly(backend, kind, d):
                 np.testing.assert_array_equal(scaled, (ref_scaled <= r[:, None]).sum(axis=1))
 
 
+def test_marginal_counts_take_the_slab_index_where_it_wins():
+    """From five dimensions, up to 2,000·d² rows, marginal counts go to the slab index (the
+    joint kNN never does); where all pairs would have served, no kd-tree is built, and counts
+    of some rows and slab counts come from the same index."""
+    from mitool.neighbors import _path, using_backend
+
+    assert _path(400, 10, joint=False) == "slabs" and _path(400, 10, joint=True) == "kdtree"
+    assert _path(100_000, 5, joint=False) == "kdtree"  # the tree wins at this size
+    assert _path(1_000_000, 4, joint=False) == "kdtree" and _path(999, 4, joint=False) == "kdtree"
+    assert _path(5_000, 20, joint=True) == "brute" and _path(5_000, 20, joint=False) == "slabs"
+    with using_backend("brute"):
+        assert _path(400, 10, joint=False) == "brute"  # a forced backend stays all pairs
+    x, _ = _shaped("ties", 500, 16, seed=3)
+    counter = MarginalCounter.build(x)
+    assert counter._kd is None and counter.counts_rows
+    radius = np.random.default_rng(0).uniform(0.5, 3.0, 500)
+    ref = _dist(0.5 * x, "chebyshev")
+    want = (ref < radius[:, None]).sum(axis=1)
+    scaled = counter.scaled(0.5)
+    np.testing.assert_array_equal(scaled.count(radius, strict=True), want)
+    rows = np.array([4, 400, 4, 0])
+    np.testing.assert_array_equal(scaled.count(radius, strict=True, rows=rows), want[rows])
+    slab = np.abs(0.5 * x[:, None, :] - 0.5 * x[None, :, :]) < radius[:, None, None]
+    np.testing.assert_array_equal(scaled.slab_counts(radius, strict=True), slab.sum(axis=1).T)
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_estimates_identical_on_every_backend(backend):
     if backend == "torch":

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mitool.slabs import SlabIndex
+from mitool.slabs import BUDGET, MIN_BLOCK, SlabIndex, _block, fits
 
 
 def _brute(q: np.ndarray, radius: np.ndarray) -> np.ndarray:
@@ -71,6 +71,15 @@ def test_few_points_and_the_budget():
         SlabIndex.build(p).count(np.array([0.5, 0.5, 0.4]), np.arange(3)), [2, 3, 1]
     )
     index = SlabIndex.build(np.random.default_rng(0).standard_normal((5000, 3)))
-    assert index.block == 128 and index.prefix.shape == (2, 5000 // 128 + 2, 5000 // 64 + 1)
+    assert index.block == MIN_BLOCK
+    assert index.prefix.shape == (2, -(-5000 // MIN_BLOCK) + 1, -(-5000 // 64))
+    for n, dim in [(100_000, 5), (60_000, 20), (1_000_000, 4)]:
+        block = _block(n, dim)
+
+        def prefix_bytes(b, n=n, dim=dim):  # the bitsets of (n / b) blocks
+            return (dim - 1) * n / b * 8 * -(-n // 64)
+
+        assert block > MIN_BLOCK and prefix_bytes(block) <= BUDGET < prefix_bytes(block - 1)
+    assert fits(100_000, 20) and not fits(200_000, 20)
     with pytest.raises(ValueError, match="two dimensions"):
         SlabIndex.build(p[:, :1])

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from mitool.estimators.bi_ksg import bi_ksg
+from mitool.estimators.knn import _share
 from mitool.estimators.ksg import ksg1
 from mitool.neighbors import MarginalCounter, using_backend
 
@@ -126,3 +127,18 @@ def test_ties_and_heavy_tails_skip_soundly_and_quietly(backend, kind):
     assert pruned.best == full.best and np.nanmax(pruned.values) == np.max(full.values)
     assert np.all(pruned.bounds[skipped] >= full.values[skipped])
     np.testing.assert_array_equal(pruned.values[~skipped], full.values[~skipped])
+
+
+def test_rounds_follow_the_promised_gains():
+    """With a guess, a round takes the rows whose promised gain, scaled by the gain found per
+    gain promised so far, covers what the bound lacks; without one, 1/64 of the rows, then
+    1.25 times what the gain per row so far says, at most double the rows counted."""
+    promised = np.ones(1000)
+    assert _share(1000, 0, 10.5, np.zeros(3), promised) == 11
+    # 40 rows found twice what they promised: 6 more rows promise 12 >= 10.5
+    assert _share(1000, 40, 10.5, np.array([80.0, 40.0, 40.0]), promised) == 6
+    # never fewer than 1/8 of the rows counted so far, so the rounds stay few
+    assert _share(1000, 400, 10.5, np.array([800.0, 400.0, 400.0]), promised) == 50
+    assert _share(6400, 0, 5.0, np.zeros(3), None) == 100
+    assert _share(6400, 100, 5.0, np.array([1.0, 0.0, 100.0]), None) == 200  # doubling cap
+    assert _share(6400, 100, 0.5, np.array([1.0, 0.0, 100.0]), None) == 100  # 1/64 at least

@@ -268,15 +268,17 @@ def _share(
     ``lacking`` is the gain in Σ f still needed; ``found`` holds the gain found, the gain the
     guess promised for the same rows, and their number. With a guess: the rows whose promised
     gain, times the ratio found / promised so far, covers what is lacking (a further round for
-    what the ratio misjudges costs little, rows being counted by the slab index at a cost per
-    row). Without one: 1/64 of the rows, then as many as the gain per row so far says, a
-    quarter more for the gains that shrink along the queue, at most double the rows counted.
+    what the ratio misjudges costs little: rows cost in proportion to their number), at least
+    1/8 of the rows counted so far. Without one: 1/64 of the rows, then as many as the gain per
+    row so far says, a quarter more for the gains that shrink along the queue, at most double
+    the rows counted.
     """
     gain, promise, rows = found
     if promised is not None:
         ratio = gain / promise if promise > 0 and gain > 0 else 1.0
         ahead = np.cumsum(promised[done:]) * ratio
-        return max(int(np.searchsorted(ahead, lacking)) + 1, int(n * MIN_SHARE), 1)
+        least = max(int(n * MIN_SHARE), done // 8, 1)  # so the rounds are O(log n) at worst
+        return max(int(np.searchsorted(ahead, lacking)) + 1, least)
     if not done:
         return max(1, int(n * FIRST_SHARE))
     needed = 1.25 * lacking / gain * rows if gain > 0 else np.inf
