@@ -19,9 +19,9 @@ force in more; :mod:`mitool.sweep_kernels` for a whole 1-D scale sweep), ``brute
 (compiled all-pairs everywhere) and ``torch`` (chunked all-pairs in float64 on a GPU or the
 CPU, :mod:`mitool.device_kernels`). ``auto`` picks by n, dimension and what is installed. All
 give identical distances and counts; Euclidean searches (BI-KSG) and algorithm 2's neighbour
-indices always use the trees. On the kd-tree path, counts of a few chosen rows (the sweep's
-proofs) come from the slab index (:mod:`mitool.slabs`), whose cost per row does not grow with
-the ball.
+indices always use the trees. Marginal counts in 5 or more dimensions (up to a size where the
+kd-tree wins again) and, on the kd-tree path, counts of a few chosen rows (the sweep's proofs)
+come from the slab index (:mod:`mitool.slabs`), whose cost per row does not grow with the ball.
 """
 
 from __future__ import annotations
@@ -208,8 +208,8 @@ class MarginalCounter:
     _order: np.ndarray | None = None
     _tree: KDTree | None = None
     _kd: kdtree.KDTree | None = None
-    _scale: float = 1.0  # on the kd-tree path: counts are those of _scale · points
-    # on the kd-tree path, what the counters of every c share: the slab index, built once
+    _scale: float = 1.0  # kd-tree and slab paths: counts are those of _scale · unscaled points
+    # kd-tree and slab paths: what the counters of every c share (the slab index, built once)
     _shared: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -233,9 +233,12 @@ class MarginalCounter:
 
     def scaled(self, c: float) -> MarginalCounter:
         """The counter of ``c * points``; in 1-D, sort(c·t) == c·sort(t) bit for bit (c > 0),
-        and the kd-tree scales its points and boxes on the fly (:mod:`mitool.kdtree`)."""
+        and the kd-tree and slab index scale points and boxes on the fly (:mod:`mitool.kdtree`,
+        :mod:`mitool.slabs`), exactly as the array ``c * points``."""
         points = c * self.points
-        if self._kd is not None and self._scale == 1.0:
+        if self._scale == 1.0 and (self._kd is not None or self._on_slabs):
+            if self._kd is None:
+                self._slabs()  # built on the unscaled points, before a scaled copy shares it
             return MarginalCounter(
                 points, self.metric, _kd=self._kd, _scale=c, _shared=self._shared
             )
@@ -303,9 +306,9 @@ class MarginalCounter:
         return self.metric == "chebyshev" and _path(*self.points.shape, joint=False) == "slabs"
 
     def _slabs(self) -> SlabIndex:
-        """The slab index (:mod:`mitool.slabs`) of the unscaled points (the kd-tree's, which
-        every scaled counter shares, or these), built on first use: exact counts whose cost
-        per row does not grow with the ball."""
+        """The slab index (:mod:`mitool.slabs`) of the unscaled points (the kd-tree's, or these:
+        a scaled copy without a tree shares the index :meth:`scaled` built first), built on
+        first use: exact counts whose cost per row does not grow with the ball."""
         if "slabs" not in self._shared:
             base = self.points if self._kd is None else self._kd.points
             self._shared["slabs"] = SlabIndex.build(base)

@@ -185,6 +185,7 @@ def test_marginal_counts_take_the_slab_index_where_it_wins():
     ref = _dist(0.5 * x, "chebyshev")
     want = (ref < radius[:, None]).sum(axis=1)
     scaled = counter.scaled(0.5)
+    assert scaled._slabs() is counter._slabs()  # one index of the unscaled points, for every c
     np.testing.assert_array_equal(scaled.count(radius, strict=True), want)
     rows = np.array([4, 400, 4, 0])
     np.testing.assert_array_equal(scaled.count(radius, strict=True, rows=rows), want[rows])
