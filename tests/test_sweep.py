@@ -81,11 +81,12 @@ def test_curve_identical_to_evaluating_each_scale(kind):
 
 
 @pytest.mark.parametrize("kind", ["gauss", "ties", "offset"])
-@pytest.mark.parametrize("dims", [(2, 3), (4, 4)])
+@pytest.mark.parametrize("dims", [(2, 3), (4, 4), (8, 9)])
 def test_kdtree_sweep_identical_to_evaluating_each_scale(kind, dims):
     """Several dimensions: one kd-tree per space, searched at every c with T scaled on the fly
     and seeded by the neighbours of the previous c, gives the scipy/scikit-learn trees' curve
-    evaluated c by c, bit for bit."""
+    evaluated c by c, bit for bit. (8, 9): a joint space where one KSG would take all pairs,
+    and marginals counted on the slab index."""
     rng = np.random.default_rng(11)
     x = rng.standard_normal((1500, dims[0]))
     t = 0.6 * x[:, :1] + rng.standard_normal((1500, dims[1]))
