@@ -104,9 +104,14 @@ def _path(n: int, dim: int, *, joint: bool) -> str:
         return "grid" if joint else "sorted"
     if not joint and dim >= SLAB_MIN_DIM and n <= SLAB_ROWS * dim**2 and slabs.fits(n, dim):
         return "slabs"
-    if dim >= BRUTE_MIN_DIM and n <= BRUTE_MAX_ROWS:
+    if _all_pairs_win(n, dim):
         return "brute"
     return "kdtree"
+
+
+def _all_pairs_win(n: int, dim: int) -> bool:
+    """Whether all pairs beat the kd-tree for a space of ``dim`` dimensions and n points."""
+    return dim >= BRUTE_MIN_DIM and n <= BRUTE_MAX_ROWS
 
 
 def kth_neighbor(
@@ -226,7 +231,7 @@ class MarginalCounter:
         n, dim = points.shape
         path = _path(n, dim, joint=False)
         if metric == "chebyshev" and path == "slabs":  # the slab index, built on first count
-            if dim >= BRUTE_MIN_DIM and n <= BRUTE_MAX_ROWS:
+            if _all_pairs_win(n, dim):  # no tree would have been built: none is
                 return cls(points, metric)
             # a kd-tree too, for the sweep's counts at many radii in one search
             return cls(points, metric, _kd=kdtree.KDTree.build(points))
