@@ -54,7 +54,9 @@ def benchmark_cmd(
         False, "--ordered", help="Apply the transforms in the order given, not dn,ds,rm,cb,sg."
     ),
     dims: str = typer.Option("2", "--dims", help="Dimensions d per side, e.g. 2,4,6."),
-    n: int = typer.Option(1000, "--n", help="Rows per trial."),
+    n: Optional[int] = typer.Option(
+        None, "--n", help="Rows per trial (default 1000; 5000 per task with --suite)."
+    ),
     trials: int = typer.Option(40, "--trials", help="Trials per row."),
     estimators: Optional[str] = typer.Option(
         None,
@@ -67,8 +69,21 @@ def benchmark_cmd(
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Processes (default: all)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
     csv_path: Optional[str] = typer.Option(None, "--csv", help="Also write the scores to a CSV."),
+    suite: Optional[str] = typer.Option(
+        None,
+        "--suite",
+        help="Run the accuracy suite (tasks with exact MI, mitool.suite) instead: tuning or "
+        "heldout. --estimators are the pairs (estimator/norm or estimator), --n the rows per "
+        "task; prints per-group MAE, Spearman, within x1.5 and every task (markdown or --json).",
+    ),
 ) -> None:
     """Estimators against known ground truth: normalized RMSE, Spearman and bias (paper §5.2)."""
+    if suite is not None:
+        if preset is not None:
+            raise MitoolError("--suite and --preset are different studies; give one of them")
+        _run_suite(suite, estimators, 5000 if n is None else n, seed, jobs, as_json)
+        return
+    n = 1000 if n is None else n
     paper: list[dict[str, float | None]] | None = None
     if preset is not None:
         if preset not in PRESETS:
@@ -100,6 +115,33 @@ def benchmark_cmd(
     for measure in ("nrmse", "spearman", "bias"):
         console.print(_table(results, pairs, measure, paper))
     console.print(f"{len(rows)} rows × {trials} trials in {seconds:.1f} s")
+
+
+SUITE_PAIRS = "ksg/none,ksg/global-linf,ksg/local,ksg2/none,bi-ksg/none"
+
+
+def _run_suite(
+    split: str, estimators: str | None, n: int, seed: int, jobs: int | None, as_json: bool
+) -> None:
+    from mitool.suite import SPLITS
+    from mitool.suite_score import report_markdown, run_suite
+
+    if split not in SPLITS:
+        raise MitoolError(f"unknown split '{split}'; choose one of: {', '.join(SPLITS)}")
+    results = run_suite(
+        estimators if estimators is not None else SUITE_PAIRS,
+        split,
+        n=n,
+        seed=seed,
+        jobs=jobs,
+        progress=stderr_is_terminal() and not as_json,
+    )
+    if as_json:
+        from mitool import __version__
+
+        print(json.dumps({**results.to_dict(), "version": __version__}))
+    else:
+        print(report_markdown(results), end="")
 
 
 def _fmt(value: float | None) -> str:

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import spearmanr
 
-from mitool.api import MitoolWarning, estimate
+from mitool.api import AUTO, MitoolWarning, estimate
 from mitool.errors import MitoolError
 from mitool.estimators import get_estimator
 from mitool.parallel import parallel_map, resolve_jobs
@@ -83,11 +83,11 @@ class Pair:
     """An estimator and the normalization it runs under (paper 000, Table 1)."""
 
     estimator: str
-    norm: str
+    norm: str | None  # None: ``auto``, which chooses its own
 
     @property
     def label(self) -> str:
-        return f"{self.estimator}/{self.norm}"
+        return self.estimator if self.norm is None else f"{self.estimator}/{self.norm}"
 
 
 def parse_pairs(
@@ -107,18 +107,26 @@ def parse_pairs(
     chosen: list[Pair] = []
     for text in pairs or ():
         estimator, sep, norm = text.partition("/")
+        if text.strip() == AUTO:
+            chosen.append(Pair(AUTO, None))
+            continue
         if not sep or not estimator or not norm:
             raise MitoolError(f"a pair is written estimator/norm (e.g. ksg/local), got '{text}'")
         chosen.append(Pair(estimator.strip(), norm.strip()))
     if estimators or norms or not chosen:
         default = [Pair(*p.split("/")) for p in DEFAULT_PAIRS[check]]
         for estimator in estimators or (["ksg"] if norms or chosen else []):
+            if estimator == AUTO:
+                chosen.append(Pair(AUTO, None))
+                continue
             spec = get_estimator(estimator)
             accepted = [p.norm for p in default if p.norm in spec.norms] or [spec.default_norm]
             chosen += [Pair(estimator, norm) for norm in (norms or accepted)]
         if not estimators and not norms and not chosen:
             chosen = default
     for pair in chosen:
+        if pair.estimator == AUTO:
+            continue
         spec = get_estimator(pair.estimator)
         if pair.norm not in spec.norms:
             raise MitoolError(
@@ -159,7 +167,7 @@ class PairResult:
 
     @property
     def label(self) -> str:
-        return f"{self.estimator}/{self.norm}"
+        return Pair(self.estimator, self.norm).label
 
     def to_dict(self) -> dict[str, Any]:
         return {

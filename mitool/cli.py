@@ -76,17 +76,18 @@ def estimate_cmd(
         None, "--format", help="Format of '-' (csv or npy) or of a file with another extension."
     ),
     estimator: str = typer.Option(
-        "ksg",
+        "auto",
         "--estimator",
         "-e",
-        help="ksg, ksg2, bi-ksg, ross (T = integer class labels), or (with PyTorch) mine, nwj, "
-        "infonce.",
+        help="auto (diagnose the data and choose), ksg, ksg2, bi-ksg, bi-ksg-l2, ross (T = "
+        "class labels), mixed-ksg, gcmi, plugin (discrete x discrete), or (with PyTorch) mine, "
+        "nwj, infonce.",
     ),
     norm: Optional[str] = typer.Option(
         None,
         "--norm",
-        help="none, local, global, global-linf (kNN) or global-corrected (neural) "
-        "(default: global-linf for kNN, global-corrected for neural estimators).",
+        help="none, local, global, global-linf (kNN), global-corrected (neural) or rank "
+        "(default: global-linf for kNN, global-corrected for neural; auto picks its own).",
     ),
     k: int = typer.Option(3, "-k", "--neighbors", help="Number of nearest neighbours."),
     scales: Optional[str] = typer.Option(
@@ -193,7 +194,7 @@ def estimate_cmd(
     if as_json:
         print(json.dumps(result.to_dict(), allow_nan=False))
     else:
-        Console().print(_table(result, names, norm_by_default=norm is None))
+        Console().print(_table(result, names, norm_by_default=norm is None and not result.choice))
 
 
 def _neural_options(**given: object) -> dict[str, object]:
@@ -243,6 +244,8 @@ def _table(result: MIResult, names: tuple[str, str], norm_by_default: bool = Fal
     ]
     if get_estimator(result.estimator).family != "knn":
         rows = [row for row in rows if row[0] not in ("k", "c*")]
+    if result.choice is not None:
+        rows.insert(1 + len(_uncertainty_rows(result)), ("chosen", _chosen(result.choice)))
     if "ceiling" in result.details:
         rows.insert(1, ("ceiling", f"{result.details['ceiling']:.4f} nats (log batch size)"))
     if result.details.get("eval") == "heldout":
@@ -252,6 +255,11 @@ def _table(result: MIResult, names: tuple[str, str], norm_by_default: bool = Fal
     for field, value in rows:
         table.add_row(field, value)
     return table
+
+
+def _chosen(choice: dict) -> str:
+    """``auto``'s choice in words: "ross, rank norm: T holds 10 classes, ..."."""
+    return f"{choice['estimator']}, {choice['norm']} norm (auto): {choice['reason']}"
 
 
 def _uncertainty_rows(result: MIResult) -> list[tuple[str, str]]:
@@ -272,6 +280,51 @@ def _uncertainty_rows(result: MIResult) -> list[tuple[str, str]]:
             ("corrected", f"{null.corrected:.4f} (estimate − null mean)"),
         ]
     return rows
+
+
+@app.command("diagnose")
+def diagnose_cmd(
+    x: str = typer.Argument(..., help="X, as for estimate."),
+    t: Optional[str] = typer.Argument(None, help="T, as for estimate."),
+    x_cols: Optional[str] = typer.Option(None, "--x-cols", help="Columns of X, e.g. a,b."),
+    t_cols: Optional[str] = typer.Option(None, "--t-cols", help="Columns of T, e.g. c."),
+    fmt: Optional[str] = typer.Option(None, "--format", help="Format, as for estimate."),
+    drop_nan: bool = typer.Option(False, "--drop-nan", help="Drop rows holding NaN or inf."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Print what --estimator auto sees in the data and what it would choose, without estimating."""
+    from mitool.choose import choose
+    from mitool.diagnose import diagnose
+    from mitool.validate import check_pair
+
+    tx, tt = load_pair(x, t, x_cols=_split(x_cols), t_cols=_split(t_cols), fmt=fmt)
+    names = (tx.source, tt.source) if t is not None else (f"{tx.source} (X)", f"{tx.source} (T)")
+    xs, ts, dropped = check_pair(tx.data, tt.data, k=1, names=names, drop_nan=drop_nan)
+    diagnosis = diagnose(xs, ts)
+    choice = choose(diagnosis, names)
+    if as_json:
+        payload = {"diagnosis": diagnosis.to_dict(), "choice": choice.to_dict()}
+        print(json.dumps({**payload, "dropped_rows": dropped}))
+        return
+    table = Table(title=f"diagnosis of ({names[0]}, {names[1]})")
+    table.add_column("", style="bold")
+    table.add_column(names[0])
+    table.add_column(names[1])
+    for field, label in (
+        ("columns", "columns"),
+        ("symbols", "distinct rows"),
+        ("discrete", "discrete"),
+        ("smallest_class", "rows of the rarest value"),
+        ("point_mass", "share of repeated values (largest column)"),
+        ("constant_columns", "constant columns"),
+        ("kurtosis", "excess kurtosis (largest column)"),
+        ("spread_ratio", "largest / smallest column sd"),
+    ):
+        a, b = getattr(diagnosis.x, field), getattr(diagnosis.t, field)
+        table.add_row(label, *(f"{v:.3g}" if isinstance(v, float) else str(v) for v in (a, b)))
+    Console().print(table)
+    print(f"rows: {diagnosis.n}, copies of an earlier row: {diagnosis.copies}")
+    print(f"auto would run: {_chosen(choice.to_dict())}")
 
 
 from mitool.benchmark_cli import register as _register_benchmark  # noqa: E402

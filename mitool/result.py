@@ -33,7 +33,9 @@ class MIResult:
     ``scale`` is the chosen c (argmax of the per-c ``curve``) under a global norm with a kNN
     estimator, and None otherwise. ``interval`` (a confidence interval) and ``null`` (a
     permutation test of independence) are None when not asked for; their numbers are also
-    properties of the result (``ci_low``, ``ci_high``, ``p_value``, ...).
+    properties of the result (``ci_low``, ``ci_high``, ``p_value``, ...). ``choice`` is what
+    ``auto`` chose and why, with the diagnosis behind it (None when an estimator was named);
+    ``estimator`` and ``norm`` are then the chosen ones.
     """
 
     value: float
@@ -54,6 +56,7 @@ class MIResult:
     interval: Interval | None = None
     null: NullTest | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    choice: dict[str, Any] | None = None
 
     @property
     def ci_low(self) -> float | None:
@@ -108,5 +111,6 @@ class MIResult:
             "seed": self.seed,
             "warnings": list(self.warnings),
             "details": self.details,
+            "choice": self.choice,
             "version": __version__,
         }

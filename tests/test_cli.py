@@ -19,7 +19,7 @@ JSON_FIELDS = {
     "value", "units", "estimator", "norm", "k", "n", "d_x", "d_t", "scale", "curve", "ties",
     "seconds", "seed", "version", "warnings", "dropped_rows", "ci_low", "ci_high", "ci_level",
     "ci_method", "resamples", "subsample_size", "sd", "replicate_mean", "p_value", "null_mean",
-    "null_sd", "corrected", "permutations",
+    "null_sd", "corrected", "permutations", "choice",
 }  # fmt: skip
 
 
@@ -49,15 +49,25 @@ def run(argv, capsys):
 
 def test_table_output(files, capsys):
     d, _, _ = files
-    code, out, err = run(["estimate", d / "x.npy", d / "t.npy"], capsys)
+    code, out, err = run(["estimate", d / "x.npy", d / "t.npy", "-e", "ksg"], capsys)
     assert code == 0 and err == ""
     for word in ("estimate", "nats", "ksg", "global-linf", "c*", "ties", "time", "600"):
+        assert word in out
+    assert "chosen" not in out
+
+
+def test_auto_table_says_what_it_chose_and_why(files, capsys):
+    d, _, _ = files
+    code, out, err = run(["estimate", d / "x.npy", d / "t.npy", "-B", "0"], capsys)
+    assert code == 0 and err == ""
+    for word in ("chosen", "ksg-gcmi, rank norm (auto)", "continuous"):
         assert word in out
 
 
 def test_json_is_one_object_with_every_field(files, capsys):
     d, x, t = files
-    code, out, _ = run(["estimate", d / "x.npy", d / "t.npy", "--json", "--seed", "4"], capsys)
+    argv = ["estimate", d / "x.npy", d / "t.npy", "--json", "--seed", "4", "-e", "ksg"]
+    code, out, _ = run(argv, capsys)
     assert code == 0
     payload = json.loads(out)
     assert payload.keys() >= JSON_FIELDS
@@ -65,7 +75,7 @@ def test_json_is_one_object_with_every_field(files, capsys):
     assert len(payload["curve"]) == 20 and payload["scale"] in [p["c"] for p in payload["curve"]]
     import mitool
 
-    assert payload["value"] == mitool.estimate(x, t).value
+    assert payload["value"] == mitool.estimate(x, t, estimator="ksg").value
 
 
 @pytest.mark.parametrize(
@@ -117,7 +127,7 @@ def test_options_reach_the_estimator(files, capsys):
     assert (payload["estimator"], payload["norm"], payload["k"]) == ("bi-ksg", "local", 5)
     assert payload["units"] == "bits" and payload["curve"] is None and payload["scale"] is None
     code, out, _ = run(
-        ["estimate", d / "x.npy", d / "t.npy", "--json", "--scales", "0.5,1"], capsys
+        ["estimate", d / "x.npy", d / "t.npy", "--json", "-e", "ksg", "--scales", "0.5,1"], capsys
     )
     assert [p["c"] for p in json.loads(out)["curve"]] == [0.5, 1.0]
 
@@ -127,7 +137,17 @@ def test_warnings_go_to_stderr_and_json_stays_clean(tmp_path, capsys):
     np.save(tmp_path / "c.npy", np.ones(300))
     np.save(tmp_path / "t.npy", rng.standard_normal(300))
     code, out, err = run(
-        ["estimate", tmp_path / "c.npy", tmp_path / "t.npy", "--norm", "none", "--json"], capsys
+        [
+            "estimate",
+            tmp_path / "c.npy",
+            tmp_path / "t.npy",
+            "-e",
+            "ksg",
+            "--norm",
+            "none",
+            "--json",
+        ],
+        capsys,
     )
     assert code == 0 and json.loads(out)["value"] == 0.0
     assert "warning" in err and "constant" in err
@@ -148,7 +168,16 @@ def test_same_seed_same_output_on_tied_data(tmp_path, capsys):
     labels = np.random.default_rng(1).integers(0, 4, 400)
     np.save(tmp_path / "a.npy", labels)
     np.save(tmp_path / "b.npy", labels % 2)
-    argv = ["estimate", tmp_path / "a.npy", tmp_path / "b.npy", "--json", "--norm", "none"]
+    argv = [
+        "estimate",
+        tmp_path / "a.npy",
+        tmp_path / "b.npy",
+        "--json",
+        "-e",
+        "ksg",
+        "--norm",
+        "none",
+    ]
     first = json.loads(run([*argv, "--seed", "3"], capsys)[1])
     again = json.loads(run([*argv, "--seed", "3"], capsys)[1])
     assert first["value"] == again["value"] and first["ties"]["jittered"]
@@ -180,14 +209,19 @@ BAD_INPUTS = {
     "row counts": (["{d}/good.npy", "{d}/short.npy"], "row counts"),
     "n <= k": (["{d}/tiny.npy", "{d}/tiny.npy"], "tiny.npy"),
     "3-D array": (["{d}/cube.npy", "{d}/good.npy"], "cube.npy"),
-    "zero spread": (["{d}/const.npy", "{d}/good.npy"], "const.npy"),
+    "zero spread": (["{d}/const.npy", "{d}/good.npy", "-e", "ksg"], "const.npy"),
     "npz key": (["{d}/arch.npz:nokey", "{d}/good.npy"], "arch.npz"),
     "h5 path": (["{d}/f.h5:/g/nothing", "{d}/good.npy"], "f.h5"),
     "non-numeric": (["{d}/words.csv", "--x-cols", "a", "--t-cols", "b"], "b"),
     "unknown column": (["{d}/words.csv", "--x-cols", "a", "--t-cols", "zz"], "zz"),
     "empty selection": (["{d}/words.csv", "--x-cols", "a", "--t-cols", ","], "words.csv"),
     "unknown estimator": (["{d}/good.npy", "{d}/good.npy", "-e", "magic"], "magic"),
-    "unknown norm": (["{d}/good.npy", "{d}/good.npy", "--norm", "weird"], "weird"),
+    "unknown norm": (["{d}/good.npy", "{d}/good.npy", "-e", "ksg", "--norm", "weird"], "weird"),
+    "norm with auto": (["{d}/good.npy", "{d}/good.npy", "--norm", "local"], "name an estimator"),
+    "global L2 bi-ksg": (
+        ["{d}/good.npy", "{d}/good.npy", "-e", "bi-ksg-l2", "--norm", "global"],
+        "grid's edge",
+    ),
     "bad k": (["{d}/good.npy", "{d}/good.npy", "-k", "three"], "--neighbors"),
     "bad scales": (["{d}/good.npy", "{d}/good.npy", "--scales", "a,b"], "scales"),
     "bad level": (["{d}/good.npy", "{d}/good.npy", "--ci", "95"], "confidence level"),

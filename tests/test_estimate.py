@@ -41,9 +41,7 @@ def test_correlated_gaussian_1d(estimator, norm):
 def test_correlated_gaussian_2d(estimator, norm):
     x, t, truth = correlated_gaussians(2000, 2, 0.8, seed=2)
     assert truth == pytest.approx(1.022, abs=1e-3)
-    assert estimate(x, t, estimator=estimator, norm=norm).value == pytest.approx(
-        truth, abs=0.10
-    )
+    assert estimate(x, t, estimator=estimator, norm=norm).value == pytest.approx(truth, abs=0.10)
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS)
@@ -59,27 +57,30 @@ def test_additive_gaussian_noise():
     rng = np.random.default_rng(4)
     x = rng.standard_normal((2000, 2))
     t = x + rng.standard_normal((2000, 2)) / math.sqrt(2)
-    assert estimate(x, t).value == pytest.approx(math.log(3), abs=0.10)
+    assert estimate(x, t, estimator="ksg").value == pytest.approx(math.log(3), abs=0.10)
 
 
 def test_agrees_with_scikit_learn_on_tie_free_1d_data():
     # scikit-learn's mutual_info_regression is KSG algorithm 1 on unit-variance data with 1e-10
     # noise; on tie-free data the counts are the same, so only that noise separates the two.
     x, t, _ = correlated_gaussians(3000, 1, 0.6, seed=5)
-    ours = estimate(x, t, norm="local").value
+    ours = estimate(x, t, estimator="ksg", norm="local").value
     theirs = mutual_info_regression(x, t[:, 0], n_neighbors=3, random_state=0)[0]
     assert ours == pytest.approx(theirs, abs=1e-6)
 
 
 def test_bits_are_nats_over_ln2(gauss_pair):
     x, t, _ = gauss_pair
-    nats = estimate(x, t).value
-    assert estimate(x, t, units="bits").value == pytest.approx(nats / math.log(2))
+    nats = estimate(x, t, estimator="ksg").value
+    assert estimate(x, t, estimator="ksg", units="bits").value == pytest.approx(nats / math.log(2))
 
 
 def test_ksg_is_symmetric(gauss_pair):
     x, t, _ = gauss_pair
-    assert estimate(x, t, norm="none").value == estimate(t, x, norm="none").value
+    assert (
+        estimate(x, t, estimator="ksg", norm="none").value
+        == estimate(t, x, estimator="ksg", norm="none").value
+    )
 
 
 # --- exact invariances (paper 000, Propositions 2 and 3; digest section 6) ---------------------
@@ -97,36 +98,40 @@ def test_proposition_2_bit_for_bit(estimator, a, gauss_pair):
 def test_proposition_3_one_sided_scale(eta, gauss_pair):
     """Plain KSG (algorithm 1) collapses to 0 when one side is rescaled; normalised KSG doesn't."""
     x, t, _ = gauss_pair
-    assert abs(estimate(x, eta * t, norm="none").value) < 0.01
+    assert abs(estimate(x, eta * t, estimator="ksg", norm="none").value) < 0.01
     for norm in ("local", "global-linf"):
-        base = estimate(x, t, norm=norm).value
-        assert estimate(x, eta * t, norm=norm).value == pytest.approx(base, abs=1e-9)
+        base = estimate(x, t, estimator="ksg", norm=norm).value
+        assert estimate(x, eta * t, estimator="ksg", norm=norm).value == pytest.approx(
+            base, abs=1e-9
+        )
 
 
 @pytest.mark.parametrize("norm", ("global", "global-linf", "local"))
 def test_separate_scalings_and_shifts(norm, gauss_pair):
     x, t, _ = gauss_pair
-    base = estimate(x, t, norm=norm).value
-    moved = estimate(0.01 * x + 5.0, 300.0 * t - 2.0, norm=norm).value
+    base = estimate(x, t, estimator="ksg", norm=norm).value
+    moved = estimate(0.01 * x + 5.0, 300.0 * t - 2.0, estimator="ksg", norm=norm).value
     assert moved == pytest.approx(base, abs=1e-9)
 
 
 @pytest.mark.parametrize("norm", ("none", "local", "global-linf"))
 def test_duplicated_x_leaves_estimate_unchanged(norm, gauss_pair):
     x, t, _ = gauss_pair
-    base = estimate(x, t, norm=norm).value
-    assert estimate(np.hstack([x] * 5), t, norm=norm).value == pytest.approx(base, abs=1e-9)
+    base = estimate(x, t, estimator="ksg", norm=norm).value
+    assert estimate(np.hstack([x] * 5), t, estimator="ksg", norm=norm).value == pytest.approx(
+        base, abs=1e-9
+    )
 
 
 def test_global_norm_reports_scale_and_curve(gauss_pair):
     x, t, _ = gauss_pair
-    result = estimate(x, t, norm="global-linf", full_curve=True)
+    result = estimate(x, t, estimator="ksg", norm="global-linf", full_curve=True)
     cs = [p.c for p in result.curve]
     assert cs == list(mitool.DEFAULT_SCALES) and len(cs) == 20
     best = max(result.curve, key=lambda p: p.value)
     assert (result.scale, result.value) == (best.c, best.value)
     for c in (0.1, 1.0, 2.0):
-        at_c = estimate(x, t, norm="global-linf", scales=[c]).value
+        at_c = estimate(x, t, estimator="ksg", norm="global-linf", scales=[c]).value
         assert at_c == next(p.value for p in result.curve if p.c == c)
 
 
@@ -146,8 +151,8 @@ def test_pruned_sweep_finds_the_same_maximum(estimator, d, rho):
 def test_local_norm_is_ksg_of_standardised_data(gauss_pair):
     x, t, _ = gauss_pair
     z = lambda a: (a - a.mean(0)) / a.std(0)  # noqa: E731
-    assert estimate(x, t, norm="local").value == pytest.approx(
-        estimate(z(x), z(t), norm="none").value, abs=1e-9
+    assert estimate(x, t, estimator="ksg", norm="local").value == pytest.approx(
+        estimate(z(x), z(t), estimator="ksg", norm="none").value, abs=1e-9
     )
 
 
@@ -158,18 +163,21 @@ def test_one_hot_categories_give_log_16():
     rng = np.random.default_rng(7)
     labels = rng.integers(0, 16, 5000)
     onehot = np.eye(16)[labels]
-    with pytest.warns(MitoolWarning, match="duplicate row"):
-        result = estimate(onehot, onehot.copy(), seed=1)
+    with pytest.warns(MitoolWarning, match="repeated row"):
+        result = estimate(onehot, onehot.copy(), estimator="ksg", seed=1)
     assert result.ties.jittered and result.ties.zero_radius > 0
     assert result.value == pytest.approx(math.log(16), abs=0.1)
     # The jitter is seeded: the same seed gives the same number, another seed a close one.
-    same = [estimate(onehot, onehot.copy(), norm="none", seed=s).value for s in (1, 1, 2)]
+    same = [
+        estimate(onehot, onehot.copy(), estimator="ksg", norm="none", seed=s).value
+        for s in (1, 1, 2)
+    ]
     assert same[0] == same[1] and same[2] == pytest.approx(same[0], abs=0.05)
 
 
 def test_tie_free_data_is_not_jittered(gauss_pair):
     x, t, _ = gauss_pair
-    ties = estimate(x, t).ties
+    ties = estimate(x, t, estimator="ksg").ties
     assert (ties.duplicate_rows, ties.zero_radius, ties.jittered) == (0, 0, False)
 
 
@@ -177,7 +185,7 @@ def test_constant_x_gives_zero_with_a_warning():
     # scikit-learn issue #30772: a constant feature gave a huge, n-dependent value.
     t = np.random.default_rng(8).standard_normal(4000)
     with pytest.warns(MitoolWarning, match="constant"):
-        result = estimate(np.ones(4000), t, norm="none")
+        result = estimate(np.ones(4000), t, estimator="ksg", norm="none")
     assert result.value == 0.0
 
 
@@ -186,15 +194,15 @@ def test_constant_column_beside_others_is_harmless(gauss_pair):
     with_const = np.hstack([x, np.full((len(x), 1), 3.0)])
     for norm in ("none", "local", "global-linf"):
         with pytest.warns(MitoolWarning, match="constant"):
-            value = estimate(with_const, t, norm=norm).value
-        assert value == pytest.approx(estimate(x, t, norm=norm).value, abs=1e-9)
+            value = estimate(with_const, t, estimator="ksg", norm=norm).value
+        assert value == pytest.approx(estimate(x, t, estimator="ksg", norm=norm).value, abs=1e-9)
 
 
 def test_discrete_x_with_continuous_t_is_finite():
     rng = np.random.default_rng(9)
     x = rng.integers(0, 4, 3000).astype(float)
     t = x + rng.standard_normal(3000)
-    value = estimate(x, t).value
+    value = estimate(x, t, estimator="ksg").value
     assert np.isfinite(value) and value > 0.3
 
 
@@ -205,7 +213,7 @@ def test_zero_spread_under_a_dividing_norm_is_an_error():
     t = np.random.default_rng(0).standard_normal(100)
     for norm in ("local", "global", "global-linf"):
         with pytest.raises(InputError, match="zero spread"):
-            estimate(np.ones(100), t, norm=norm)
+            estimate(np.ones(100), t, estimator="ksg", norm=norm)
 
 
 def test_nan_is_an_error_unless_dropped(gauss_pair):
@@ -213,9 +221,9 @@ def test_nan_is_an_error_unless_dropped(gauss_pair):
     x = x.copy()
     x[[3, 10], 0] = np.nan
     with pytest.raises(InputError, match="NaN"):
-        estimate(x, t)
+        estimate(x, t, estimator="ksg")
     with pytest.warns(MitoolWarning, match="dropped 2"):
-        result = estimate(x, t, drop_nan=True)
+        result = estimate(x, t, estimator="ksg", drop_nan=True)
     assert result.n == len(t) - 2 and result.dropped_rows == 2
 
 
@@ -230,7 +238,7 @@ def test_nan_is_an_error_unless_dropped(gauss_pair):
 )
 def test_bad_arrays(x, t, kwargs, match):
     with pytest.raises(InputError, match=match):
-        estimate(x, t, **kwargs)
+        estimate(x, t, estimator="ksg", **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -245,4 +253,4 @@ def test_bad_arrays(x, t, kwargs, match):
 def test_bad_options(kwargs, gauss_pair):
     x, t, _ = gauss_pair
     with pytest.raises(MitoolError):
-        estimate(x, t, **kwargs)
+        estimate(x, t, **{"estimator": "ksg", **kwargs})

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.special import digamma
 
-from mitool.estimators.bi_ksg import bi_ksg, log_unit_ball_volume
+from mitool.estimators.bi_ksg import bi_ksg, bi_ksg_l2, log_unit_ball_volume
 from mitool.estimators.ksg import ksg1, ksg2
 from mitool.neighbors import MarginalCounter, kth_neighbor
 
@@ -17,7 +17,8 @@ def _dist(a: np.ndarray, metric: str) -> np.ndarray:
 
 
 def brute_ksg(x, t, k, algorithm):
-    """Kraskov et al. (2004) algorithms 1 and 2, and BI-KSG, by explicit pairwise distances."""
+    """Kraskov et al. (2004) algorithms 1 and 2, and BI-KSG (``bi``: L2, ``bi-max``: max-norm),
+    by explicit pairwise distances."""
     n = len(x)
     metric = "euclidean" if algorithm == "bi" else "chebyshev"
     dx, dt = _dist(x, metric), _dist(t, metric)
@@ -37,6 +38,10 @@ def brute_ksg(x, t, k, algorithm):
         nx = (dx <= ex[:, None]).sum(axis=1)
         nt = (dt <= et[:, None]).sum(axis=1)
         value = digamma(k) - 1 / k + digamma(n) - np.mean(digamma(nx) + digamma(nt))
+    elif algorithm == "bi-max":  # the cube volumes cancel
+        nx = (dx <= eps[:, None]).sum(axis=1)
+        nt = (dt <= eps[:, None]).sum(axis=1)
+        value = digamma(k) + np.log(n) - np.mean(np.log(nx) + np.log(nt))
     else:
         nx = (dx <= eps[:, None]).sum(axis=1)
         nt = (dt <= eps[:, None]).sum(axis=1)
@@ -101,7 +106,9 @@ def test_scaled_counter_equals_rebuilt():
 
 
 @pytest.mark.parametrize(
-    ("algorithm", "fn"), [(1, ksg1), (2, ksg2), ("bi", bi_ksg)], ids=["ksg", "ksg2", "bi-ksg"]
+    ("algorithm", "fn"),
+    [(1, ksg1), (2, ksg2), ("bi", bi_ksg_l2), ("bi-max", bi_ksg)],
+    ids=["ksg", "ksg2", "bi-ksg-l2", "bi-ksg"],
 )
 @pytest.mark.parametrize("k", [1, 3, 5])
 @pytest.mark.parametrize("dims", [(1, 1), (1, 3), (3, 2)])
@@ -111,7 +118,9 @@ def test_estimators_equal_brute_force(algorithm, fn, k, dims):
     assert fn(x, t, (1.0,), k).values[0] == pytest.approx(expected, abs=1e-12)
 
 
-@pytest.mark.parametrize(("algorithm", "fn"), [(1, ksg1), (2, ksg2), ("bi", bi_ksg)])
+@pytest.mark.parametrize(
+    ("algorithm", "fn"), [(1, ksg1), (2, ksg2), ("bi", bi_ksg_l2), ("bi-max", bi_ksg)]
+)
 def test_curve_equals_estimates_at_each_scale(algorithm, fn):
     x, t = _pair(200, 2, 1, seed=4)
     scales = (0.1, 0.5, 1.0, 1.7)
@@ -200,8 +209,8 @@ def test_estimates_identical_on_every_backend(backend):
     import mitool
 
     x, t = _shaped("gauss", 600, 2, seed=9)
-    reference = mitool.estimate(x, t, resamples=0, backend="tree", full_curve=True)
-    result = mitool.estimate(x, t, resamples=0, backend=backend, full_curve=True)
+    reference = mitool.estimate(x, t, estimator="ksg", resamples=0, backend="tree", full_curve=True)
+    result = mitool.estimate(x, t, estimator="ksg", resamples=0, backend=backend, full_curve=True)
     assert result.value == reference.value
     assert result.curve == reference.curve
 
@@ -212,7 +221,7 @@ def test_unknown_backend_is_an_error():
 
     x, t = _shaped("gauss", 50, 1, seed=0)
     with pytest.raises(MitoolError, match="unknown backend"):
-        mitool.estimate(x, t, resamples=0, backend="gpu")
+        mitool.estimate(x, t, estimator="ksg", resamples=0, backend="gpu")
 
 
 @pytest.mark.parametrize("n", (34, 3000))

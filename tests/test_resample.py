@@ -32,8 +32,15 @@ def test_subsample_sd_of_a_mean_is_sigma_over_root_n():
     rng = np.random.default_rng(0)
     x = 3.0 * rng.standard_normal((4000, 1))
     interval = subsample_interval(
-        mean_of_x, x, x, float(x.mean()), resamples=400, level=0.95, size=2000,
-        seed=np.random.SeedSequence(1), jobs=1,
+        mean_of_x,
+        x,
+        x,
+        float(x.mean()),
+        resamples=400,
+        level=0.95,
+        size=2000,
+        seed=np.random.SeedSequence(1),
+        jobs=1,
     )
     assert interval.sd == pytest.approx(3 / math.sqrt(4000), rel=0.15)
     assert interval.high - interval.low == pytest.approx(2 * 1.959964 * interval.sd)
@@ -45,8 +52,15 @@ def test_subsample_size_other_than_half_uses_more_blocks_per_split():
     rng = np.random.default_rng(3)
     x = rng.standard_normal((4000, 1))
     interval = subsample_interval(
-        mean_of_x, x, x, float(x.mean()), resamples=800, level=0.9, size=1000,
-        seed=np.random.SeedSequence(2), jobs=1,
+        mean_of_x,
+        x,
+        x,
+        float(x.mean()),
+        resamples=800,
+        level=0.9,
+        size=1000,
+        seed=np.random.SeedSequence(2),
+        jobs=1,
     )
     assert interval.sd == pytest.approx(1 / math.sqrt(4000), rel=0.12)
     assert interval.subsample_size == 1000
@@ -76,7 +90,7 @@ def pair():
 @pytest.mark.parametrize("norm", ("none", "local", "global-linf"))
 def test_interval_brackets_the_estimate(pair, norm):
     x, t, _ = pair
-    r = mitool.estimate(x, t, norm=norm, resamples=20)
+    r = mitool.estimate(x, t, estimator="ksg", norm=norm, resamples=20)
     assert r.ci_low < r.value < r.ci_high
     assert r.interval.method == "subsample" and r.interval.subsample_size == 500
     # KSG's sd at n = 1000 for this pair is about 0.03 nats; an interval 10x off is a bug.
@@ -85,34 +99,39 @@ def test_interval_brackets_the_estimate(pair, norm):
 
 def test_interval_is_identical_for_any_number_of_jobs(pair):
     x, t, _ = pair
-    one = mitool.estimate(x, t, resamples=6, permutations=4, jobs=1, seed=7)
-    two = mitool.estimate(x, t, resamples=6, permutations=4, jobs=2, seed=7)
+    one = mitool.estimate(x, t, estimator="ksg", resamples=6, permutations=4, jobs=1, seed=7)
+    two = mitool.estimate(x, t, estimator="ksg", resamples=6, permutations=4, jobs=2, seed=7)
     assert one.interval == two.interval and one.null == two.null
 
 
 def test_seed_changes_the_replicates_and_only_them(pair):
     x, t, _ = pair
-    a, b = (mitool.estimate(x, t, norm="local", resamples=10, seed=s) for s in (1, 2))
+    a, b = (
+        mitool.estimate(x, t, estimator="ksg", norm="local", resamples=10, seed=s) for s in (1, 2)
+    )
     assert a.value == b.value  # no ties here: the point estimate has nothing random
     assert a.interval != b.interval
-    again = mitool.estimate(x, t, norm="local", resamples=10, seed=1)
+    again = mitool.estimate(x, t, estimator="ksg", norm="local", resamples=10, seed=1)
     assert again.interval == a.interval
 
 
 def test_level_sets_the_width(pair):
     x, t, _ = pair
-    r90, r99 = (mitool.estimate(x, t, norm="local", resamples=10, ci=c) for c in (0.9, 0.99))
+    r90, r99 = (
+        mitool.estimate(x, t, estimator="ksg", norm="local", resamples=10, ci=c)
+        for c in (0.9, 0.99)
+    )
     assert r90.interval.sd == r99.interval.sd
     width = lambda r: r.ci_high - r.ci_low  # noqa: E731
-    assert width(r99) / width(r90) == pytest.approx(
-        stats.norm.ppf(0.995) / stats.norm.ppf(0.95)
-    )
+    assert width(r99) / width(r90) == pytest.approx(stats.norm.ppf(0.995) / stats.norm.ppf(0.95))
 
 
 def test_units_scale_the_interval_and_test(pair):
     x, t, _ = pair
-    nats = mitool.estimate(x, t, norm="local", resamples=6, permutations=5)
-    bits = mitool.estimate(x, t, norm="local", resamples=6, permutations=5, units="bits")
+    nats = mitool.estimate(x, t, estimator="ksg", norm="local", resamples=6, permutations=5)
+    bits = mitool.estimate(
+        x, t, estimator="ksg", norm="local", resamples=6, permutations=5, units="bits"
+    )
     assert bits.ci_low == pytest.approx(nats.ci_low / math.log(2))
     assert bits.null.null_mean == pytest.approx(nats.null.null_mean / math.log(2))
     assert bits.p_value == nats.p_value
@@ -121,7 +140,7 @@ def test_units_scale_the_interval_and_test(pair):
 def test_independent_data_is_not_significant():
     rng = np.random.default_rng(11)
     x, t = rng.standard_normal((500, 1)), rng.standard_normal((500, 1))
-    r = mitool.estimate(x, t, norm="local", resamples=0, permutations=49)
+    r = mitool.estimate(x, t, estimator="ksg", norm="local", resamples=0, permutations=49)
     assert r.p_value > 0.05  # seed fixed; under the null p is uniform, and here it is not small
     assert r.ci_low is None and r.interval is None
 
@@ -129,7 +148,9 @@ def test_independent_data_is_not_significant():
 def test_bootstrap_is_labelled_and_its_bias_reported(pair):
     x, t, _ = pair
     with pytest.warns(MitoolWarning, match="prefer --ci-method subsample"):
-        r = mitool.estimate(x, t, norm="local", resamples=10, ci_method="bootstrap")
+        r = mitool.estimate(
+            x, t, estimator="ksg", norm="local", resamples=10, ci_method="bootstrap"
+        )
     assert r.interval.method == "bootstrap" and r.interval.subsample_size is None
     # With-replacement duplicates inflate KSG far beyond the estimate (digest §7.8).
     assert r.interval.replicate_mean > r.value + 0.2
@@ -144,7 +165,7 @@ def test_replicates_that_cannot_be_estimated_are_counted():
     t = rng.standard_normal(400)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        r = mitool.estimate(x, t, norm="local", resamples=40)
+        r = mitool.estimate(x, t, estimator="ksg", norm="local", resamples=40)
     assert 0 < r.interval.failed < 40
     assert any("could not be estimated" in str(w.message) for w in caught)
 
@@ -165,25 +186,25 @@ def test_replicates_that_cannot_be_estimated_are_counted():
 def test_bad_resampling_options(pair, kwargs, message):
     x, t, _ = pair
     with pytest.raises(MitoolError, match=message):
-        mitool.estimate(x, t, **kwargs)
+        mitool.estimate(x, t, estimator="ksg", **kwargs)
 
 
 def test_too_few_rows_to_subsample():
     x, t, _ = correlated_gaussians(8, 1, 0.5)
     with pytest.raises(MitoolError, match="too few rows to subsample"):
-        mitool.estimate(x, t)
-    assert mitool.estimate(x, t, resamples=0).interval is None
+        mitool.estimate(x, t, estimator="ksg")
+    assert mitool.estimate(x, t, estimator="ksg", resamples=0).interval is None
 
 
 def test_json_fields(pair):
     x, t, _ = pair
-    d = mitool.estimate(x, t, norm="local", resamples=4, permutations=3).to_dict()
+    d = mitool.estimate(x, t, estimator="ksg", norm="local", resamples=4, permutations=3).to_dict()
     for key in ("ci_low", "ci_high", "ci_level", "ci_method", "resamples"):
         assert d[key] is not None
     for key in ("p_value", "null_mean", "null_sd", "corrected"):
         assert isinstance(d[key], float)
     assert d["permutations"] == 3 and d["resamples"] == 4
-    empty = mitool.estimate(x, t, norm="local", resamples=0).to_dict()
+    empty = mitool.estimate(x, t, estimator="ksg", norm="local", resamples=0).to_dict()
     assert empty["ci_low"] is None and empty["p_value"] is None and empty["resamples"] == 0
 
 
@@ -192,7 +213,7 @@ def test_json_fields(pair):
 
 def _one(seed: int, norm: str) -> tuple[float, float, float]:
     x, t, _ = correlated_gaussians(1000, 2, 0.6, seed=1000 + seed)
-    r = mitool.estimate(x, t, norm=norm, resamples=40, seed=seed, jobs=1)
+    r = mitool.estimate(x, t, estimator="ksg", norm=norm, resamples=40, seed=seed, jobs=1)
     return r.value, r.ci_low, r.ci_high
 
 
@@ -217,7 +238,9 @@ def test_intervals_are_calibrated(norm):
 def _null_p(seed: int) -> float:
     rng = np.random.default_rng(3000 + seed)
     x, t = rng.standard_normal((300, 2)), rng.standard_normal((300, 2))
-    r = mitool.estimate(x, t, norm="local", resamples=0, permutations=49, seed=seed, jobs=1)
+    r = mitool.estimate(
+        x, t, estimator="ksg", norm="local", resamples=0, permutations=49, seed=seed, jobs=1
+    )
     return r.p_value
 
 

@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 import pytest
 
-from mitool.estimators.bi_ksg import bi_ksg
+from mitool.estimators.bi_ksg import bi_ksg, bi_ksg_l2
 from mitool.estimators.knn import _share
 from mitool.estimators.ksg import ksg1
 from mitool.neighbors import MarginalCounter, using_backend
@@ -25,7 +25,7 @@ def _pair(n, dims, seed=5):
 
 
 @pytest.mark.parametrize("backend", ["numba", "tree"])
-@pytest.mark.parametrize("fn", [ksg1, bi_ksg])
+@pytest.mark.parametrize("fn", [ksg1, bi_ksg, bi_ksg_l2])
 @pytest.mark.parametrize("dims", [(3, 3), (4, 4)])
 def test_skipped_scales_are_below_their_bounds(backend, fn, dims, monkeypatch):
     """The pruned sweep computes the exhaustive values bit for bit where it computes them; where

@@ -12,7 +12,7 @@ of their random steps.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
@@ -58,6 +58,13 @@ class EstimatorSpec:
     options_type : a frozen dataclass of the estimator's own settings, with defaults; None when
         it has none.
     discrete_t : T holds class labels, which are never normalised or jittered.
+    edge_limit : ``edge_limit(k, d_x, d_t, n)``, the estimate's limit as c → 0 (and ∞) on any
+        data, for the kNN family; a global norm (max over c) is refused where it is above 0,
+        since the maximum would then pick the grid's edge. None: not known (not checked).
+    discrete_x : X holds symbols too (a discrete × discrete estimator): X is never normalised
+        nor jittered either.
+    keeps_ties : repeated values are part of what the estimator measures (or it does not use
+        neighbour distances): the rows reach it as they are, never jittered.
     """
 
     name: str
@@ -68,6 +75,9 @@ class EstimatorSpec:
     summary: str
     options_type: type | None = None
     discrete_t: bool = False
+    edge_limit: Callable[[int, int, int, int], float] | None = None
+    discrete_x: bool = False
+    keeps_ties: bool = False
 
     def make_options(self, given: Mapping[str, Any] | None) -> Any:
         """The estimator's settings: defaults overridden by ``given``, each name checked."""

@@ -9,8 +9,9 @@ strictly closer than d_i (i itself included), and
     Î = ψ(n) + ⟨ψ(k_i)⟩ − ⟨ψ(N_{y_i})⟩ − ⟨ψ(m_i)⟩.
 
 In one dimension the max-norm is |Δz| and the value is scikit-learn's (without its clipping of
-negative estimates to 0). Y holds class labels: integer values, one column (several columns
-are one label per distinct row), never rescaled or jittered (``discrete_t`` in the registry).
+negative estimates to 0). Y holds class labels: any values, each distinct row one class (so
+several columns are one label per distinct row), never rescaled or jittered (``discrete_t`` in
+the registry).
 Rescaling Z by one constant leaves every count unchanged, so there is no sweep over c.
 """
 
@@ -29,17 +30,18 @@ from mitool.normalize import NORMS
 
 
 def label_codes(y: np.ndarray) -> np.ndarray:
-    """Codes 0, 1, ... of the labels (rows of ``y``), checked to be integer-valued.
+    """Codes 0, 1, ... of the labels (rows of ``y``): each distinct row is one class, whatever
+    its value (integer codes, or codes in any units: only equality matters).
 
     Raises
     ------
     MitoolError
-        When a label is not a whole number, or a label has fewer than 2 rows (its points
-        have no neighbour of their own label).
+        When a label is not finite, or a label has fewer than 2 rows (its points have no
+        neighbour of their own label).
     """
     y = y.reshape(len(y), -1)
-    if not np.all(np.isfinite(y)) or np.any(y != np.round(y)):
-        raise MitoolError("the labels must be whole numbers (class labels) for the ross estimator")
+    if not np.all(np.isfinite(y)):
+        raise MitoolError("the labels must be finite for the ross estimator")
     values, codes, counts = np.unique(y, axis=0, return_inverse=True, return_counts=True)
     if np.any(counts < 2):
         lonely = ", ".join(f"{v:g}" for v in values[counts < 2][:5, 0])

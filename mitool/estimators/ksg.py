@@ -91,6 +91,8 @@ register(
         norms=KNN_NORMS,
         curve=ksg1,
         summary="Kraskov et al. 2004, algorithm 1 (max-norm; NPEET semantics)",
+        # c → 0: n_x + 1 → k + 1 and n_t + 1 → n, so Î → ψ(k) − ψ(k + 1) = −1/k
+        edge_limit=lambda k, d_x, d_t, n: -1.0 / k,
     )
 )
 register(
@@ -101,5 +103,7 @@ register(
         norms=KNN_NORMS,
         curve=ksg2,
         summary="Kraskov et al. 2004, algorithm 2 (marginal extents of the k neighbours)",
+        # c → 0: n_x → k and n_t → n − 1, so Î → −1/k + ψ(n) − ψ(n − 1) = −1/k + 1/(n − 1)
+        edge_limit=lambda k, d_x, d_t, n: -1.0 / k + 1.0 / (n - 1),
     )
 )

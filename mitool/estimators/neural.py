@@ -40,7 +40,7 @@ from mitool.estimators.base import EstimatorSpec, register
 from mitool.estimators.knn import Curve
 from mitool.progress import progress_bar
 
-NEURAL_NORMS = ("none", "local", "global", "global-corrected")
+NEURAL_NORMS = ("none", "local", "global", "global-corrected", "rank")
 OBJECTIVES = ("mine", "nwj", "infonce")
 EVALS = ("train", "heldout")
 DEVICES = ("cpu", "cuda", "auto")

@@ -1,0 +1,266 @@
+"""``auto``: the diagnosis, the choice it makes, the rank norm it relies on, and the fixes to
+BI-KSG that make its global norm safe (a max over c is only taken where the edge limit is not
+above 0)."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from scipy.special import ndtri
+
+import mitool
+from mitool import MitoolError, MitoolWarning
+from mitool.choose import choose
+from mitool.diagnose import POINT_MASS, diagnose
+from mitool.estimators.bi_ksg import BI_KSG_L2_FORM, bi_ksg, bi_ksg_l2
+from mitool.estimators.knn import monotone_sweep
+from mitool.normalize import rank
+
+
+def quiet(x, t, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MitoolWarning)
+        return mitool.estimate(x, t, resamples=0, **kwargs)
+
+
+def units(a: np.ndarray, seed: int) -> np.ndarray:
+    """Each column in its own units: times 10^u, u uniform in [-2, 2]."""
+    a = a.reshape(len(a), -1)
+    return a * 10.0 ** np.random.default_rng(seed).uniform(-2, 2, a.shape[1])
+
+
+# --- the rank norm ------------------------------------------------------------------------------
+
+
+def test_rank_norm_is_normal_scores_of_average_ranks():
+    """Against a brute-force rank: 1 + #smaller + (#equal − 1)/2 (the average rank of a tie)."""
+    a = np.array([[3.0, 1.0], [1.0, 1.0], [2.0, 5.0], [3.0, 0.0], [-4.0, 1.0]])
+    n = len(a)
+    smaller = (a[None, :, :] < a[:, None, :]).sum(axis=1)
+    equal = (a[None, :, :] == a[:, None, :]).sum(axis=1)
+    expected = ndtri((1 + smaller + (equal - 1) / 2) / (n + 1))
+    np.testing.assert_allclose(rank(a), expected, rtol=0, atol=1e-15)
+    assert rank(a)[0, 0] == rank(a)[3, 0]  # a tie stays a tie
+
+
+def test_rank_norm_makes_ksg_invariant_to_increasing_maps_of_each_column():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((800, 2))
+    t = x[:, :1] + 0.5 * rng.standard_normal((800, 1))
+    base = quiet(x, t, estimator="ksg", norm="rank").value
+    moved = np.column_stack([np.exp(3 * x[:, 0]), 1e-4 * x[:, 1] ** 3])
+    assert quiet(moved, 50.0 * t + 7, estimator="ksg", norm="rank").value == base
+    # ...which the paper's global norm is not: one factor per variable, not per column
+    assert quiet(moved, t, estimator="ksg").value != pytest.approx(base, abs=0.05)
+
+
+def test_rank_norm_of_a_constant_variable_is_an_error():
+    with pytest.raises(MitoolError, match="rank"):
+        quiet(np.full(50, 2.5), np.arange(50.0), estimator="ksg", norm="rank")
+
+
+# --- the diagnosis: each built to trigger, and not to ------------------------------------------
+
+
+def test_discrete_sides_are_found_by_their_distinct_values():
+    rng = np.random.default_rng(0)
+    n = 2000
+    labels = rng.integers(0, 10, n).astype(float)
+    counts = rng.integers(0, 5000, n).astype(float)  # integers, but nearly all distinct
+    d = diagnose(rng.standard_normal((n, 3)), labels[:, None])
+    assert d.t.discrete and d.t.symbols == 10 and not d.x.discrete
+    assert not diagnose(counts[:, None], labels[:, None]).x.discrete
+
+
+def test_point_masses_are_found_in_one_column():
+    rng = np.random.default_rng(1)
+    n = 3000
+    x = rng.standard_normal((n, 3))
+    t = rng.standard_normal((n, 1))
+    assert diagnose(x, t).x.point_mass == 0.0
+    x[rng.random(n) < 0.3, 2] = 0.0  # zero-inflated third column
+    found = diagnose(x, t).x
+    assert found.point_mass == pytest.approx(0.3, abs=0.03) and found.point_mass >= POINT_MASS
+    assert not found.discrete
+
+
+def test_copies_of_continuous_rows_are_records_but_discrete_repeats_are_not():
+    rng = np.random.default_rng(2)
+    x, t = rng.standard_normal((500, 2)), rng.standard_normal((500, 1))
+    assert diagnose(x, t).copies == 0
+    twice = diagnose(np.vstack([x, x[:200]]), np.vstack([t, t[:200]]))
+    assert twice.copies == 200 and twice.copies_are_records
+    labels = rng.integers(0, 3, (700, 1)).astype(float)
+    symbols = rng.integers(0, 4, (700, 1)).astype(float)
+    assert not diagnose(symbols, labels).copies_are_records
+    zero = np.where(rng.random((700, 1)) < 0.5, 0.0, rng.standard_normal((700, 1)))
+    mixed = diagnose(np.vstack([zero, zero[:50]]), np.vstack([zero, zero[:50]]) ** 2)
+    # T = X²: the point mass at 0 is one group of hundreds of equal joint rows, not a record
+    assert mixed.copies > 300 and not mixed.copies_are_records
+
+
+def test_the_decisions_do_not_change_with_each_columns_units():
+    rng = np.random.default_rng(4)
+    n = 1500
+    x = np.column_stack([rng.standard_normal(n), np.where(rng.random(n) < 0.2, 0, rng.random(n))])
+    t = rng.integers(0, 4, n).astype(float)
+    a, b = diagnose(x, t[:, None]), diagnose(units(x, 1), units(t, 2))
+    for side in ("x", "t"):
+        for field in ("symbols", "discrete", "point_mass", "smallest_class", "constant"):
+            assert getattr(getattr(a, side), field) == getattr(getattr(b, side), field)
+    assert (a.copies, a.copies_are_records) == (b.copies, b.copies_are_records)
+
+
+# --- the choice -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("case", "estimator", "norm", "swap"),
+    [
+        ("continuous", "ksg-gcmi", "rank", False),
+        ("labels in T", "ross", "rank", False),
+        ("labels in X", "ross", "rank", True),
+        ("discrete x discrete", "plugin", "none", False),
+        ("zero-inflated", "mixed-ksg", "rank", False),
+        ("constant", "ksg", "none", False),
+    ],
+)
+def test_auto_chooses_by_the_shape_of_the_data(case, estimator, norm, swap):
+    rng = np.random.default_rng(5)
+    n = 2000
+    g = rng.standard_normal((n, 2))
+    labels = rng.integers(0, 6, n).astype(float)
+    x, t = {
+        "continuous": (g, g[:, :1] + rng.standard_normal((n, 1))),
+        "labels in T": (g, labels),
+        "labels in X": (labels, g),
+        "discrete x discrete": (labels, labels % 3),
+        "zero-inflated": (np.where(labels < 3, 0.0, g[:, 0]), g[:, 1]),
+        "constant": (np.full(n, 7.3), labels),
+    }[case]
+    choice = choose(diagnose(*(np.reshape(a, (n, -1)) for a in (x, t))))
+    assert (choice.estimator, choice.norm, choice.swap) == (estimator, norm, swap)
+    result = quiet(x, t)
+    assert (result.estimator, result.norm) == (estimator, norm)
+    assert result.choice["reason"] == choice.reason and "diagnosis" in result.choice
+
+
+def test_auto_on_independent_labels_reads_zero():
+    """10 classes independent of a 5-D X, n = 2000: the default once read 0.128 nats (ksg with
+    the global norm). Ross's sd here is about 0.01; |I| < 0.03 is three of them."""
+    rng = np.random.default_rng(6)
+    x, y = rng.standard_normal((2000, 5)), rng.integers(0, 10, 2000)
+    assert abs(quiet(x, y).value) < 0.03
+
+
+def test_auto_drops_duplicated_records_and_reads_as_without_them():
+    """Every row twice made KSG read 1.46 nats against 0.69; auto drops the copies, keeping the
+    first of each in order, so it reads exactly what it reads on the rows without copies."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((1500, 2))
+    t = x + rng.standard_normal((1500, 2))
+    clean = quiet(x, t)
+    copied = quiet(np.vstack([x, x[:750]]), np.vstack([t, t[:750]]))
+    assert copied.value == clean.value and copied.n == 1500
+    assert copied.choice["dropped_copies"] and "duplicated record" in copied.choice["reason"]
+    assert quiet(np.vstack([x, x]), np.vstack([t, t]), estimator="ksg").value > clean.value + 0.3
+
+
+@pytest.mark.parametrize("case", ["continuous", "labels", "zero-inflated", "discrete"])
+def test_auto_does_not_move_with_each_columns_units(case):
+    rng = np.random.default_rng(8)
+    n = 1500
+    g = rng.standard_normal((n, 3))
+    labels = rng.integers(0, 4, n).astype(float)
+    x, t = {
+        "continuous": (g, g[:, :2] ** 3 + rng.standard_normal((n, 2))),
+        "labels": (g + labels[:, None], labels),
+        "zero-inflated": (np.where(labels[:, None] < 2, 0.0, g), g[:, :1]),
+        "discrete": (labels, (labels + rng.integers(0, 2, n)) % 4),
+    }[case]
+    assert quiet(units(x, 9), units(t, 10)).value == quiet(x, t).value
+
+
+def test_auto_reads_discrete_data_with_a_discrete_estimator():
+    """Discrete X on 5 values, T = X + N(0, 1) (truth 0.536 nats by quadrature): ksg2 read 0.214
+    with no warning. auto takes X as classes (Ross) and reads within 0.05; ksg2 now warns."""
+    rng = np.random.default_rng(11)
+    x = rng.integers(0, 5, 5000).astype(float)
+    t = x + rng.standard_normal(5000)
+    assert quiet(x, t).value == pytest.approx(0.536, abs=0.05)
+    with pytest.warns(MitoolWarning, match="only 5 distinct values"):
+        mitool.estimate(x, t, estimator="ksg2", resamples=0)
+
+
+def test_auto_with_a_norm_is_an_error():
+    with pytest.raises(MitoolError, match="name an estimator"):
+        mitool.estimate(np.arange(20.0), np.arange(20.0), norm="local")
+
+
+# --- BI-KSG ---------------------------------------------------------------------------------------
+
+
+def test_max_norm_bi_ksg_under_a_global_norm_reads_zero_on_independent_data():
+    """Independent 5 x 5 Gaussians, n = 2000: the L2 form's max over c read 1.88 nats at the grid's
+    edge. The max-norm form tends to ψ(k) − ln k < 0 at the edges, so the maximum is near 0 (its
+    sd here is about 0.02; 0.08 leaves room for the max over c's small positive bias)."""
+    rng = np.random.default_rng(12)
+    x, t = rng.standard_normal((2000, 5)), rng.standard_normal((2000, 5))
+    assert abs(quiet(x, t, estimator="bi-ksg").value) < 0.08
+    with pytest.raises(MitoolError, match="grid's edge"):
+        quiet(x, t, estimator="bi-ksg-l2", norm="global-linf")
+    curve = bi_ksg_l2(x, t, (0.01,), 3).values[0]  # what the refused maximum would pick
+    assert curve > 1.0
+
+
+def test_l2_bi_ksg_counts_are_floored_at_the_joint_neighbours():
+    """k = 1, 7-D X, binary T (jittered as the API does): the joint and marginal squared
+    distances round differently, and a marginal count missed the one joint neighbour (ln 0:
+    an infinite estimate). The floor at k + 1 (self included) is the proven minimum."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2000, 7))
+    t = rng.integers(0, 2, (2000, 1)).astype(float)
+    x, t = x - x.mean(axis=0), t - t.mean(axis=0)
+    x, t = (a / np.mean(np.abs(a).max(axis=1)) for a in (x, t))  # the global-linf norm
+    x, t = (a + 1e-10 * a.std(axis=0) * rng.standard_normal(a.shape) for a in (x, t))
+    with np.errstate(divide="ignore"):
+        unfloored = monotone_sweep(x, t, (1.0,), 1, BI_KSG_L2_FORM).values[0]
+    assert unfloored == math.inf  # the case is really triggered
+    assert math.isfinite(bi_ksg_l2(x, t, (1.0,), 1).values[0])
+    assert math.isfinite(bi_ksg(x, t, (1.0,), 1).values[0])
+
+
+# --- ksg-gcmi: auto's estimator for continuous data -------------------------------------------
+
+
+def test_ksg_gcmi_is_the_larger_of_its_two_parts():
+    """An independent formula: max(KSG algorithm 1, GCMI) on the same normalised arrays."""
+    from mitool.estimators.gcmi import gcmi_value
+    from mitool.estimators.ksg import ksg1
+    from mitool.estimators.ksg_gcmi import ksg_gcmi
+
+    rng = np.random.default_rng(13)
+    for t_of in (lambda x, e: x[:, :1] + e, lambda x, e: np.cos(3 * x[:, :1]) + 0.3 * e):
+        x = rank(rng.standard_normal((1500, 2)))
+        t = rank(t_of(x, rng.standard_normal((1500, 1))))
+        curve = ksg_gcmi(x, t, (1.0,), 3)
+        ksg, copula = ksg1(x, t, (1.0,), 3).values[0], gcmi_value(x, t)[0]
+        assert curve.values[0] == max(ksg, copula)
+        assert curve.details["larger"] == ("gcmi" if copula > ksg else "ksg")
+
+
+def test_auto_holds_in_high_dimension_where_ksg_reads_low():
+    """Sparse 25 x 25 Gaussians (two coupled pairs, ρ = 0.8 and 0.6; truth 0.734 nats), n = 3000:
+    KSG reads about 0.1; auto (GCMI's side of the max) within 0.05 of the truth (GCMI's sd here
+    is about 0.015)."""
+    rng = np.random.default_rng(14)
+    x, t = rng.standard_normal((3000, 25)), rng.standard_normal((3000, 25))
+    for i, rho in enumerate((0.8, 0.6)):
+        t[:, i] = rho * x[:, i] + math.sqrt(1 - rho**2) * t[:, i]
+    truth = -0.5 * (math.log(1 - 0.64) + math.log(1 - 0.36))
+    result = quiet(x, t)
+    assert result.value == pytest.approx(truth, abs=0.05)
+    assert result.details["larger"] == "gcmi" and result.details["ksg"] < 0.3
