@@ -162,7 +162,10 @@ def summarise(rows: np.ndarray, truth: float) -> dict:
     value, low, high, sd = valid.T
     mean = float(np.mean(rows[np.isfinite(rows[:, 0]), 0]))
     spread = float(np.std(value, ddof=1))
-    z95 = float(np.quantile(np.abs(value - mean) / sd, 0.95)) if np.all(sd > 0) else math.inf
+    # An interval of width 0 (every replicate gave the same value) needs an infinite factor.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(sd > 0, np.abs(value - mean) / sd, math.inf)
+    z95 = float(np.quantile(ratio, 0.95, method="higher"))
     return {
         "intervals": len(valid),
         "missing": len(rows) - len(valid),

@@ -1,10 +1,9 @@
 """What the data look like, measured before choosing an estimator (``mitool diagnose``).
 
-Every figure here is invariant to a strictly increasing map of each column (per-column units
-included), except the two that describe the raw scales (excess kurtosis and the spread ratio),
-which are reported but never decide anything: ``auto`` (:mod:`mitool.choose`) acts on counts
-of distinct values, which no such map changes, so its choice cannot flip when a column's units
-do.
+Every figure here that ``auto`` (:mod:`mitool.choose`) acts on is invariant to each column's
+units: counts of distinct values (which no strictly increasing map changes) and the excess
+kurtosis (which no affine map changes). The spread ratio describes the raw scales and is
+reported only.
 
 - A side is *discrete* when it has few distinct rows: at most n / ``ROWS_PER_SYMBOL`` (each
   symbol seen ``ROWS_PER_SYMBOL`` times on average) and at most ``MAX_SYMBOLS``.
@@ -20,6 +19,7 @@ do.
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import asdict, dataclass
 
@@ -32,6 +32,9 @@ ROWS_PER_SYMBOL = 10
 MAX_SYMBOLS = 1000
 #: Copies look like duplicated records only while no row has more than this many equal rows.
 RECORD_COPIES = 4
+#: Tails are heavy when a column's excess kurtosis is above this (a Laplace's is 3, a uniform's
+#: −1.2, a Gaussian's 0 ± √(24/n)).
+HEAVY_TAILS = 3.0
 #: A column has point masses when at least this share of the distinct joint rows repeat one of
 #: its values.
 POINT_MASS = 0.05
@@ -51,8 +54,9 @@ class Side:
     smallest_class : rows of its rarest symbol (meaningful when discrete).
     point_mass : the largest share, over its columns, of the distinct joint rows whose value in
         that column occurs in another distinct row.
-    kurtosis : the largest excess kurtosis of a column (0 for a Gaussian; heavy tails read
-        tens to thousands), on the raw values.
+    kurtosis : the largest excess kurtosis of a non-constant column (0 for a Gaussian, −1.2
+        for a uniform; heavy tails read tens to thousands; inf where the moments overflow).
+        Invariant to each column's units (an affine map leaves it unchanged).
     spread_ratio : the largest column standard deviation over the smallest non-zero one.
     """
 
@@ -108,12 +112,15 @@ def _side(a: np.ndarray, distinct: np.ndarray) -> Side:
     n = len(a)
     _, counts = np.unique(a, axis=0, return_counts=True)
     constant_columns = int(np.sum(np.all(a == a[:1], axis=0)))
-    sd = a.std(axis=0)
+    with np.errstate(all="ignore"):
+        sd = a.std(axis=0)
     positive = sd[sd > 0]
+    varying = a[:, ~np.all(a == a[:1], axis=0)]
     with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # constant columns: NaN, dropped below
-        excess = kurtosis(a, axis=0, fisher=True, bias=True)
-    finite = excess[np.isfinite(excess)]
+        warnings.simplefilter("ignore", RuntimeWarning)  # moments beyond the float range
+        excess = kurtosis(varying, axis=0, fisher=True, bias=True)
+    # a moment that overflows (values near 1e100 and beyond) is a heavy tail for our purposes
+    excess = np.where(np.isfinite(excess), excess, np.inf)
     return Side(
         columns=a.shape[1],
         symbols=len(counts),
@@ -122,8 +129,8 @@ def _side(a: np.ndarray, distinct: np.ndarray) -> Side:
         constant_columns=constant_columns,
         smallest_class=int(counts.min()),
         point_mass=max(_repeated_share(column) for column in distinct.T),
-        kurtosis=float(finite.max()) if len(finite) else 0.0,
-        spread_ratio=float(positive.max() / positive.min()) if len(positive) else 1.0,
+        kurtosis=float(excess.max()) if len(excess) else 0.0,
+        spread_ratio=_ratio(positive),
     )
 
 
@@ -131,3 +138,12 @@ def _repeated_share(column: np.ndarray) -> float:
     """The share of the entries of ``column`` whose value occurs more than once."""
     _, counts = np.unique(column, return_counts=True)
     return float(counts[counts > 1].sum() / len(column))
+
+
+def _ratio(spreads: np.ndarray) -> float:
+    """The largest over the smallest of positive spreads (1 for none; inf beyond the floats)."""
+    if not len(spreads):
+        return 1.0
+    with np.errstate(all="ignore"):
+        ratio = spreads.max() / spreads.min()
+    return float(ratio) if np.isfinite(ratio) else math.inf

@@ -14,7 +14,7 @@ from scipy.special import ndtri
 import mitool
 from mitool import MitoolError, MitoolWarning
 from mitool.choose import choose
-from mitool.diagnose import POINT_MASS, diagnose
+from mitool.diagnose import HEAVY_TAILS, POINT_MASS, diagnose
 from mitool.estimators.bi_ksg import BI_KSG_L2_FORM, bi_ksg, bi_ksg_l2
 from mitool.estimators.knn import monotone_sweep
 from mitool.normalize import rank
@@ -87,6 +87,19 @@ def test_point_masses_are_found_in_one_column():
     assert not found.discrete
 
 
+def test_heavy_tails_are_found_by_the_excess_kurtosis():
+    """A Gaussian's excess kurtosis is 0 ± √(24/n) (0.05 here) and a uniform's −1.2; Student-t
+    with 3 degrees of freedom has an infinite one (the sample's reads in the tens)."""
+    rng = np.random.default_rng(3)
+    n = 10_000
+    light = np.column_stack([rng.standard_normal(n), rng.uniform(size=n)])
+    heavy = np.column_stack([light, rng.standard_t(3, n)])
+    found = diagnose(light, light[:, :1]).x.kurtosis
+    assert found == pytest.approx(0.0, abs=0.25) and found < HEAVY_TAILS
+    assert diagnose(heavy, light[:, :1]).x.kurtosis > HEAVY_TAILS
+    assert diagnose(1e200 * heavy, light[:, :1]).x.kurtosis == math.inf  # moments overflow
+
+
 def test_copies_of_continuous_rows_are_records_but_discrete_repeats_are_not():
     rng = np.random.default_rng(2)
     x, t = rng.standard_normal((500, 2)), rng.standard_normal((500, 1))
@@ -111,6 +124,7 @@ def test_the_decisions_do_not_change_with_each_columns_units():
     for side in ("x", "t"):
         for field in ("symbols", "discrete", "point_mass", "smallest_class", "constant"):
             assert getattr(getattr(a, side), field) == getattr(getattr(b, side), field)
+        assert getattr(a, side).kurtosis == pytest.approx(getattr(b, side).kurtosis, rel=1e-9)
     assert (a.copies, a.copies_are_records) == (b.copies, b.copies_are_records)
 
 
@@ -120,9 +134,11 @@ def test_the_decisions_do_not_change_with_each_columns_units():
 @pytest.mark.parametrize(
     ("case", "estimator", "norm", "swap"),
     [
-        ("continuous", "ksg-gcmi", "rank", False),
-        ("labels in T", "ross", "rank", False),
-        ("labels in X", "ross", "rank", True),
+        ("continuous", "ksg-gcmi", "local", False),
+        ("heavy tails", "ksg-gcmi", "rank", False),
+        ("labels in T", "ross", "local", False),
+        ("labels in X", "ross", "local", True),
+        ("heavy labelled", "ross", "rank", False),
         ("discrete x discrete", "plugin", "none", False),
         ("zero-inflated", "mixed-ksg", "rank", False),
         ("constant", "ksg", "none", False),
@@ -135,7 +151,9 @@ def test_auto_chooses_by_the_shape_of_the_data(case, estimator, norm, swap):
     labels = rng.integers(0, 6, n).astype(float)
     x, t = {
         "continuous": (g, g[:, :1] + rng.standard_normal((n, 1))),
+        "heavy tails": (g, rng.standard_cauchy((n, 1)) + g[:, :1]),
         "labels in T": (g, labels),
+        "heavy labelled": (g**3, labels),
         "labels in X": (labels, g),
         "discrete x discrete": (labels, labels % 3),
         "zero-inflated": (np.where(labels < 3, 0.0, g[:, 0]), g[:, 1]),

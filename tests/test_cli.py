@@ -60,7 +60,7 @@ def test_auto_table_says_what_it_chose_and_why(files, capsys):
     d, _, _ = files
     code, out, err = run(["estimate", d / "x.npy", d / "t.npy", "-B", "0"], capsys)
     assert code == 0 and err == ""
-    for word in ("chosen", "ksg-gcmi, rank norm (auto)", "continuous"):
+    for word in ("chosen", "ksg-gcmi, local norm (auto)", "continuous", "light tails"):
         assert word in out
 
 
