@@ -1,13 +1,14 @@
 """``--estimator auto``: choose the estimator and norm from the data's diagnosis, and say why.
 
-The rules, in order (each threshold is in :mod:`mitool.diagnose` or below, set on the suite's
-``tuning`` split and reported on its ``heldout`` split, benchmarks/RESULTS.md):
+The rules, in order (each threshold is in :mod:`mitool.diagnose` or below; the choices were
+made on the suite's ``tuning`` split and are reported on its ``heldout`` split,
+benchmarks/RESULTS.md):
 
 1. A constant side shares no information: plain KSG, which gives exactly 0 on it.
 2. Both sides discrete (few distinct rows) with a joint table dense enough for counting:
    ``plugin`` (plug-in MI with the Miller-Madow correction).
 3. One side discrete (class labels) and the other continuous without point masses: ``ross``
-   (Ross 2014), the discrete side as labels, the continuous side under the rank norm.
+   (Ross 2014), the discrete side as labels.
 4. Point masses in a continuous column (zero inflation, rounding), or discrete sides whose joint
    table is too sparse for counting: ``mixed-ksg`` (Gao, Kannan, Oh & Viswanath 2017), which
    counts the points at distance 0 instead of jittering them apart, under the rank norm
@@ -27,8 +28,10 @@ split. ``mixed-ksg`` always takes the rank norm: on the tuning split's point-mas
 
 Exact copies of joint rows, where the distinct rows have no point mass, are duplicated records
 (:mod:`mitool.diagnose`): they are dropped before estimating, and the choice says how many.
-Every rule acts on counts of distinct values, so no per-column increasing map changes the
-choice, and each chosen estimator and norm is invariant to such maps: so is ``auto``.
+Every rule acts on counts of distinct values and on excess kurtosis, which no change of a
+column's units alters, and each chosen estimator and norm is invariant to such changes: so is
+``auto``. (It is not invariant to every increasing map of a column: one can move the kurtosis
+across the threshold, and then the local norm gives way to the rank norm.)
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ import sys
 import warnings
 from typing import Optional
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -17,6 +18,7 @@ from mitool import __version__
 from mitool.api import DEFAULT_SCALES, MitoolWarning, estimate
 from mitool.errors import MitoolError
 from mitool.estimators import get_estimator
+from mitool.io import Table as FileTable
 from mitool.io import load_pair
 from mitool.progress import stderr_is_terminal
 from mitool.result import MIResult
@@ -161,8 +163,12 @@ def estimate_cmd(
         remine_lambda=remine_lambda,
         remine_c=remine_c,
     )
-    tx, tt = load_pair(x, t, x_cols=_split(x_cols), t_cols=_split(t_cols), fmt=fmt)
+    labels = estimator in TEXT_LABEL_ESTIMATORS
+    tx, tt = load_pair(
+        x, t, x_cols=_split(x_cols), t_cols=_split(t_cols), fmt=fmt, text_labels=labels
+    )
     names = (tx.source, tt.source) if t is not None else (f"{tx.source} (X)", f"{tx.source} (T)")
+    _check_text_labels(estimator, (tx, tt), names)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MitoolWarning)
         result = estimate(
@@ -195,6 +201,36 @@ def estimate_cmd(
         print(json.dumps(result.to_dict(), allow_nan=False))
     else:
         Console().print(_table(result, names, norm_by_default=norm is None and not result.choice))
+
+
+#: Estimators that read text columns as class labels: those that treat a side as symbols.
+TEXT_LABEL_ESTIMATORS = ("auto", "ross", "plugin")
+
+
+def _check_text_labels(
+    estimator: str, tables: tuple[FileTable, FileTable], names: tuple[str, str]
+) -> None:
+    """Text columns are class labels: only where the estimator treats their side as discrete
+    (T for ross; either side for plugin; for auto, a side with few enough distinct values that
+    its diagnosis reads it as discrete)."""
+    from mitool.diagnose import MAX_SYMBOLS, ROWS_PER_SYMBOL
+
+    for side, (table, name) in enumerate(zip(tables, names, strict=True)):
+        if not table.text_columns:
+            continue
+        column = table.text_columns[0]
+        if estimator == "ross" and side == 0:
+            raise MitoolError(
+                f"{name}: column '{column}' holds text; ross takes class labels in T only"
+            )
+        finite = table.data[np.all(np.isfinite(table.data), axis=1)]
+        symbols = len(np.unique(finite, axis=0))
+        if symbols > min(len(table.data) / ROWS_PER_SYMBOL, MAX_SYMBOLS):
+            raise MitoolError(
+                f"{name}: column '{column}' holds text with {symbols} distinct values in "
+                f"{len(table.data)} rows, too many to read as class labels (at most one per "
+                f"{ROWS_PER_SYMBOL} rows)"
+            )
 
 
 def _neural_options(**given: object) -> dict[str, object]:
@@ -271,7 +307,10 @@ def _uncertainty_rows(result: MIResult) -> list[tuple[str, str]]:
             if ci.method == "subsample"
             else f"{ci.resamples} bootstrap resamples, with replacement"
         )
+        if ci.widened != 1.0:
+            how += f", widened {ci.widened:g}x for a small n"
         rows.append((f"{ci.level:.0%} CI", f"[{ci.low:.4f}, {ci.high:.4f}] ({how})"))
+        rows.append(("CI covers", "the estimator's mean at this n, not its bias"))
     null = result.null
     if null is not None:
         rows += [
@@ -297,8 +336,11 @@ def diagnose_cmd(
     from mitool.diagnose import diagnose
     from mitool.validate import check_pair
 
-    tx, tt = load_pair(x, t, x_cols=_split(x_cols), t_cols=_split(t_cols), fmt=fmt)
+    tx, tt = load_pair(
+        x, t, x_cols=_split(x_cols), t_cols=_split(t_cols), fmt=fmt, text_labels=True
+    )
     names = (tx.source, tt.source) if t is not None else (f"{tx.source} (X)", f"{tx.source} (T)")
+    _check_text_labels("auto", (tx, tt), names)
     xs, ts, dropped = check_pair(tx.data, tt.data, k=1, names=names, drop_nan=drop_nan)
     diagnosis = diagnose(xs, ts)
     choice = choose(diagnosis, names)

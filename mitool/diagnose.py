@@ -90,54 +90,102 @@ class Diagnosis:
 
 
 def diagnose(x: np.ndarray, t: np.ndarray) -> Diagnosis:
-    """Diagnose validated float arrays ``x`` (n, d_x) and ``t`` (n, d_t)."""
+    """Diagnose validated float arrays ``x`` (n, d_x) and ``t`` (n, d_t).
+
+    Each column is sorted once. A column whose values are all distinct settles that every row
+    of its side (and of the pair) is distinct, which is the common case of continuous data;
+    only otherwise are rows compared, through per-column codes combined into one code per row
+    (1-D sorts only, never a sort of rows).
+    """
     n = len(x)
-    joint = np.hstack([x, t])
-    unique_rows, group = np.unique(joint, axis=0, return_counts=True)
-    copies = n - len(unique_rows)
-    ux, ut = unique_rows[:, : x.shape[1]], unique_rows[:, x.shape[1] :]
-    sx, st = _side(x, ux), _side(t, ut)
+    joint = np.hstack([x, t]) + 0.0  # −0.0 and 0.0 are one value
+    counted = [_count_values(column) for column in joint.T]
+    distinct = [d for d, _ in counted]
+    if max(distinct) == n:  # every joint row is distinct
+        first, largest = None, 1
+    else:
+        codes = [_codes(column) for column in joint.T]
+        _, first, group = np.unique(_row_codes(codes, n), return_index=True, return_counts=True)
+        largest = int(group.max())
+    copies = 0 if first is None else n - len(first)
+    d_x = x.shape[1]
+    sx = _side(joint[:, :d_x], counted[:d_x], first)
+    st = _side(joint[:, d_x:], counted[d_x:], first)
     continuous = [s for s in (sx, st) if not s.discrete]
     records = (
         copies > 0
         and bool(continuous)
         and all(s.point_mass < POINT_MASS for s in continuous)
-        and int(group.max()) <= RECORD_COPIES + 1
+        and largest <= RECORD_COPIES + 1
     )
     return Diagnosis(n=n, x=sx, t=st, copies=copies, copies_are_records=records)
 
 
-def _side(a: np.ndarray, distinct: np.ndarray) -> Side:
-    """Diagnose one side from all its rows and its part of the distinct joint rows."""
+def _count_values(column: np.ndarray) -> tuple[int, float]:
+    """(the number of distinct values, the share of entries whose value occurs more than once)."""
+    ordered = np.sort(column)
+    same = ordered[1:] == ordered[:-1]
+    repeated = np.zeros(len(ordered), dtype=bool)
+    repeated[1:] |= same
+    repeated[:-1] |= same
+    return len(ordered) - int(np.count_nonzero(same)), np.count_nonzero(repeated) / len(ordered)
+
+
+def _codes(column: np.ndarray) -> np.ndarray:
+    """Each value's code 0, 1, ... among the column's distinct values."""
+    _, inverse = np.unique(column, return_inverse=True)
+    return inverse.ravel().astype(np.int64)
+
+
+def _row_codes(columns: list[np.ndarray], n: int) -> np.ndarray:
+    """One code per row, equal for equal rows: the columns' codes combined one at a time, made
+    dense again whenever the combined range passes n (so it never overflows: n² < 2^63)."""
+    key, size = np.zeros(n, dtype=np.int64), 1
+    for code in columns:
+        cardinality = int(code.max()) + 1
+        key = key * cardinality + code
+        size *= cardinality
+        if size > n:
+            _, key = np.unique(key, return_inverse=True)
+            key = key.ravel().astype(np.int64)
+            size = int(key.max()) + 1
+    return key
+
+
+def _side(a: np.ndarray, counted: list[tuple[int, float]], first: np.ndarray | None) -> Side:
+    """Diagnose one side from its rows, :func:`_count_values` of each column, and the first row
+    of each distinct joint row (None: every joint row is distinct)."""
     n = len(a)
-    _, counts = np.unique(a, axis=0, return_counts=True)
-    constant_columns = int(np.sum(np.all(a == a[:1], axis=0)))
+    distinct = [d for d, _ in counted]
+    if max(distinct) == n:
+        counts = np.ones(n, dtype=np.int64)  # its rows are all distinct
+    else:
+        counts = np.bincount(_row_codes([_codes(c) for c in a.T], n))
+        counts = counts[counts > 0]
+    constant = np.array([size == 1 for size in distinct])
     with np.errstate(all="ignore"):
         sd = a.std(axis=0)
     positive = sd[sd > 0]
-    varying = a[:, ~np.all(a == a[:1], axis=0)]
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # moments beyond the float range
-        excess = kurtosis(varying, axis=0, fisher=True, bias=True)
+        excess = kurtosis(a[:, ~constant], axis=0, fisher=True, bias=True)
     # a moment that overflows (values near 1e100 and beyond) is a heavy tail for our purposes
     excess = np.where(np.isfinite(excess), excess, np.inf)
+    if first is None:  # the distinct joint rows are all the rows
+        point_mass = max(share for _, share in counted)
+    else:
+        point_mass = max(_count_values(column)[1] for column in a[first].T)
     return Side(
         columns=a.shape[1],
         symbols=len(counts),
         discrete=len(counts) <= min(n / ROWS_PER_SYMBOL, MAX_SYMBOLS),
         constant=len(counts) == 1,
-        constant_columns=constant_columns,
+        constant_columns=int(constant.sum()),
         smallest_class=int(counts.min()),
-        point_mass=max(_repeated_share(column) for column in distinct.T),
+        point_mass=float(point_mass),
         kurtosis=float(excess.max()) if len(excess) else 0.0,
         spread_ratio=_ratio(positive),
     )
-
-
-def _repeated_share(column: np.ndarray) -> float:
-    """The share of the entries of ``column`` whose value occurs more than once."""
-    _, counts = np.unique(column, return_counts=True)
-    return float(counts[counts > 1].sum() / len(column))
 
 
 def _ratio(spreads: np.ndarray) -> float:

@@ -52,11 +52,14 @@ class Table:
     data : float64 array of shape (n, d), C-contiguous; rows are samples.
     columns : the d column names (``"0"``, ``"1"``, ... for arrays without names).
     source : label used in messages, e.g. ``x.npy``, ``data.h5:/g/x`` or ``<stdin>``.
+    text_columns : the columns that held text, read as class labels: each distinct text is a
+        code 0, 1, ... in sorted order (only with ``text_labels``; empty cells are NaN).
     """
 
     data: np.ndarray
     columns: list[str]
     source: str
+    text_columns: tuple[str, ...] = ()
 
 
 def load_pair(
@@ -67,6 +70,7 @@ def load_pair(
     t_cols: list[str] | None = None,
     fmt: str | None = None,
     stdin: BinaryIO | None = None,
+    text_labels: bool = False,
 ) -> tuple[Table, Table]:
     """Load X and T.
 
@@ -77,6 +81,8 @@ def load_pair(
     x_cols, t_cols : columns to use for X and T (None: all columns).
     fmt : format overriding the file extensions (one of :data:`FORMATS`).
     stdin : stream read for ``-`` (default ``sys.stdin.buffer``); it is read at most once.
+    text_labels : read text columns (CSV, parquet) as class labels (codes of their distinct
+        texts) instead of refusing them; for estimators that treat a side as discrete.
 
     Returns
     -------
@@ -94,14 +100,17 @@ def load_pair(
                 "one table holds both X and T, so name their columns with --x-cols and --t-cols",
             )
         raw = _read(x_spec, fmt, stdin, wanted=[*x_cols, *t_cols])
-        return _select(raw, x_cols, "--x-cols"), _select(raw, t_cols, "--t-cols")
+        return (
+            _select(raw, x_cols, "--x-cols", text_labels),
+            _select(raw, t_cols, "--t-cols", text_labels),
+        )
     if x_spec == STDIN and t_spec == STDIN:
         raise InputError(
             STDIN_LABEL,
             "standard input can only be read once; use one table with --x-cols/--t-cols",
         )
-    x = _select(_read(x_spec, fmt, stdin, wanted=x_cols), x_cols, "--x-cols")
-    t = _select(_read(t_spec, fmt, stdin, wanted=t_cols), t_cols, "--t-cols")
+    x = _select(_read(x_spec, fmt, stdin, wanted=x_cols), x_cols, "--x-cols", text_labels)
+    t = _select(_read(t_spec, fmt, stdin, wanted=t_cols), t_cols, "--t-cols", text_labels)
     return x, t
 
 
@@ -145,7 +154,8 @@ class _Raw:
     Either ``array`` (a 2-D numeric array whose columns are named "0", "1", ...) or ``columns``
     (float64 1-D arrays by name, only those that were loaded) holds the values. ``names`` lists
     every column in file order; ``default`` those used when no selection is given;
-    ``non_numeric`` maps columns that are not numbers to a short description.
+    ``non_numeric`` maps columns that are not numbers to a short description, and ``text``
+    those of them that hold text to the codes of their texts (:func:`_text_codes`).
     """
 
     source: str
@@ -154,6 +164,7 @@ class _Raw:
     columns: dict[str, np.ndarray] = field(default_factory=dict)
     non_numeric: dict[str, str] = field(default_factory=dict)
     default: list[str] | None = None
+    text: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _label(spec: str) -> str:
@@ -369,9 +380,11 @@ def _read_parquet(path: str, source: str, wanted: list[str] | None) -> _Raw:
     default = [n for n in names if n not in index]
     chosen = default if wanted is None else [n for n in dict.fromkeys(wanted) if n in names]
     load = [n for n in chosen if n not in non_numeric]
-    table = pq.read_table(path, columns=load)
+    texts = [n for n in chosen if n in non_numeric and _arrow_text(schema.field(n).type)]
+    table = pq.read_table(path, columns=load + texts)
     columns = {n: _arrow_to_float(table.column(n)) for n in load}
-    return _Raw(source, names, columns=columns, non_numeric=non_numeric, default=default)
+    text = {n: _text_codes(table.column(n).to_pylist()) for n in texts}
+    return _Raw(source, names, columns=columns, non_numeric=non_numeric, default=default, text=text)
 
 
 def _pandas_index_columns(schema: object) -> set[str]:
@@ -389,6 +402,22 @@ def _arrow_numeric(kind: object) -> bool:
     return bool(
         pt.is_integer(kind) or pt.is_floating(kind) or pt.is_boolean(kind) or pt.is_decimal(kind)
     )
+
+
+def _arrow_text(kind: object) -> bool:
+    import pyarrow.types as pt
+
+    if pt.is_dictionary(kind):
+        kind = kind.value_type  # type: ignore[attr-defined]
+    return bool(pt.is_string(kind) or pt.is_large_string(kind))
+
+
+def _text_codes(cells: list[object]) -> np.ndarray:
+    """Class codes of text cells: 0, 1, ... in the sorted order of the distinct stripped texts;
+    empty or missing cells are NaN (missing values, as in numeric columns)."""
+    texts = [None if c is None or not str(c).strip() else str(c).strip() for c in cells]
+    code = {v: float(i) for i, v in enumerate(sorted({v for v in texts if v is not None}))}
+    return np.array([np.nan if v is None else code[v] for v in texts], dtype=np.float64)
 
 
 def _arrow_to_float(column: object) -> np.ndarray:
@@ -446,6 +475,7 @@ def _read_csv(data: bytes, source: str) -> _Raw:
         raise InputError(source, "has a header but no data rows")
     columns: dict[str, np.ndarray] = {}
     non_numeric: dict[str, str] = {}
+    text: dict[str, np.ndarray] = {}
     for j, name in enumerate(names):
         cells = [row[j] for row in body]
         try:
@@ -455,7 +485,8 @@ def _read_csv(data: bytes, source: str) -> _Raw:
         except ValueError:
             at = next(i for i, c in enumerate(cells) if not _is_number(c))
             non_numeric[name] = f"e.g. {cells[at].strip()!r} on line {body_lines[at]}"
-    return _Raw(source, names, columns=columns, non_numeric=non_numeric)
+            text[name] = _text_codes(cells)
+    return _Raw(source, names, columns=columns, non_numeric=non_numeric, text=text)
 
 
 def _repeated(names: list[str]) -> list[str]:
@@ -500,7 +531,9 @@ def _from_array(array: np.ndarray, source: str) -> _Raw:
 # --- selecting ------------------------------------------------------------------------------
 
 
-def _select(raw: _Raw, names: list[str] | None, flag: str | None) -> Table:
+def _select(
+    raw: _Raw, names: list[str] | None, flag: str | None, text_labels: bool = False
+) -> Table:
     if names is not None and not names:
         where = f" ({flag})" if flag else ""
         raise InputError(raw.source, f"the column selection{where} is empty")
@@ -514,7 +547,8 @@ def _select(raw: _Raw, names: list[str] | None, flag: str | None) -> Table:
             raw.source,
             f"no {noun} {_quoted(unknown)}; available: {_quoted(raw.names)}",
         )
-    bad = [n for n in dict.fromkeys(chosen) if n in raw.non_numeric]
+    labels = [n for n in dict.fromkeys(chosen) if text_labels and n in raw.text]
+    bad = [n for n in dict.fromkeys(chosen) if n in raw.non_numeric and n not in labels]
     if bad:
         if len(bad) == 1:
             problem = f"column {bad[0]!r} is not numeric ({raw.non_numeric[bad[0]]})"
@@ -530,8 +564,9 @@ def _select(raw: _Raw, names: list[str] | None, flag: str | None) -> Table:
         values = raw.array if names is None else raw.array[:, [int(n) for n in chosen]]
         data = np.ascontiguousarray(values, dtype=np.float64)
     else:
-        if len(raw.columns[chosen[0]]) == 0:
+        first = raw.text[chosen[0]] if chosen[0] in labels else raw.columns[chosen[0]]
+        if len(first) == 0:
             raise InputError(raw.source, "has no rows")
-        data = np.ascontiguousarray(np.column_stack([raw.columns[n] for n in chosen]))
-        data = data.astype(np.float64, copy=False)
-    return Table(data, chosen, raw.source)
+        values = [raw.text[n] if n in labels else raw.columns[n] for n in chosen]
+        data = np.ascontiguousarray(np.column_stack(values)).astype(np.float64, copy=False)
+    return Table(data, chosen, raw.source, tuple(labels))

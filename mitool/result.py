@@ -89,6 +89,7 @@ class MIResult:
             "ci_method": None if ci is None else ci.method,
             "resamples": 0 if ci is None else ci.resamples,
             "subsample_size": None if ci is None else ci.subsample_size,
+            "ci_widened": None if ci is None else ci.widened,
             "sd": None if ci is None else ci.sd,
             "replicate_mean": None if ci is None else ci.replicate_mean,
             "p_value": None if null is None else null.p_value,

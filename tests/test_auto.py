@@ -282,3 +282,84 @@ def test_auto_holds_in_high_dimension_where_ksg_reads_low():
     result = quiet(x, t)
     assert result.value == pytest.approx(truth, abs=0.05)
     assert result.details["larger"] == "gcmi" and result.details["ksg"] < 0.3
+
+
+# --- small n: no overconfident interval ---------------------------------------------------------
+
+
+def test_below_thirty_rows_there_is_no_interval_but_a_warning():
+    """n = 10 independent rows once gave [0.06, 0.28] around 0.17: an interval excluding the
+    truth 0, from half-samples whose spread was a third of the estimator's real sd."""
+    rng = np.random.default_rng(15)
+    with pytest.warns(MitoolWarning, match="no interval: below 30 rows"):
+        r = mitool.estimate(rng.standard_normal(10), rng.standard_normal(10), jobs=1)
+    assert r.interval is None and r.ci_low is None
+
+
+def test_below_a_hundred_rows_the_interval_is_widened_one_and_a_half_times(monkeypatch):
+    rng = np.random.default_rng(16)
+    x, t = rng.standard_normal(60), rng.standard_normal(60)
+    with pytest.warns(MitoolWarning, match="widened 1.5x"):
+        wide = mitool.estimate(x, t, estimator="ksg", norm="none", resamples=20, jobs=1)
+    monkeypatch.setattr("mitool.api.small_sample_policy", lambda n: (True, 1.0))
+    plain = mitool.estimate(x, t, estimator="ksg", norm="none", resamples=20, jobs=1)
+    assert wide.value == plain.value and wide.interval.widened == 1.5
+    assert wide.ci_high - wide.value == pytest.approx(1.5 * (plain.ci_high - plain.value))
+    assert wide.value - wide.ci_low == pytest.approx(1.5 * (plain.value - plain.ci_low))
+
+
+# --- text class labels ----------------------------------------------------------------------------
+
+
+def _labelled_csv(path, n=600, kinds=("cat", "dog", "bird"), seed=17):
+    rng = np.random.default_rng(seed)
+    labels = rng.choice(list(kinds), n)
+    x = rng.standard_normal((n, 2)) + (labels == kinds[1])[:, None]
+    with open(path, "w") as f:
+        f.write("a,b,label\n")
+        f.writelines(f"{float(x[i, 0])!r},{float(x[i, 1])!r},{labels[i]}\n" for i in range(n))
+    codes = np.searchsorted(np.array(sorted(kinds)), labels).astype(float)
+    return x, codes
+
+
+def test_text_labels_are_classes_for_auto_ross_and_plugin(tmp_path, capsys):
+    """A text column reads as codes of its sorted distinct texts: the same estimate as the
+    integer codes through the API, to the bit."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from mitool.cli import main
+
+    x, codes = _labelled_csv(tmp_path / "l.csv")
+    kinds = np.array(["bird", "cat", "dog"])
+    table = {"a": x[:, 0], "b": x[:, 1], "label": kinds[codes.astype(int)].tolist()}
+    pq.write_table(pa.table(table), tmp_path / "l.parquet")
+    for name in ("l.csv", "l.parquet"):
+        argv = ["estimate", str(tmp_path / name), "--x-cols", "a,b", "--t-cols", "label"]
+        for extra in ([], ["-e", "ross"]):
+            assert main([*argv, *extra, "-B", "0", "--json"]) == 0
+            payload = json.loads(capsys.readouterr().out)
+            expected = quiet(x, codes, **({"estimator": "ross"} if extra else {}))
+            assert payload["estimator"] == "ross" and payload["value"] == expected.value
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--x-cols", "label", "--t-cols", "a", "-e", "ross"], "ross takes class labels in T"),
+        (["--x-cols", "a,b", "--t-cols", "label", "-e", "ksg"], "not numeric"),
+        (["--x-cols", "a,b", "--t-cols", "id"], "too many to read as class labels"),
+    ],
+)
+def test_text_where_it_cannot_be_labels_is_a_one_line_error(tmp_path, capsys, extra, message):
+    from mitool.cli import main
+
+    rng = np.random.default_rng(18)
+    with open(tmp_path / "t.csv", "w") as f:
+        f.write("a,b,label,id\n")
+        f.writelines(f"{rng.normal()},{rng.normal()},{'xy'[i % 2]},row{i}\n" for i in range(200))
+    assert main(["estimate", str(tmp_path / "t.csv"), *extra, "-B", "0"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]

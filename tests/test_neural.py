@@ -46,7 +46,7 @@ def test_missing_torch_is_one_line_with_the_install_command(monkeypatch, tmp_pat
 def test_knn_estimators_have_no_training_options():
     x, t, _ = correlated_gaussians(200, 1, 0.5)
     with pytest.raises(MitoolError, match="ksg takes no options"):
-        mitool.estimate(x, t, resamples=0, options={"epochs": 3})
+        mitool.estimate(x, t, estimator="ksg", resamples=0, options={"epochs": 3})
 
 
 @pytest.mark.parametrize(
