@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import spearmanr
 
-from mitool.api import MitoolWarning, estimate
+from mitool.api import AUTO, MitoolWarning, estimate
 from mitool.errors import MitoolError
 from mitool.estimators import get_estimator
 from mitool.parallel import parallel_map
@@ -67,12 +67,15 @@ class RowResult:
 
 
 def parse_pairs(text: str | Sequence[str]) -> tuple[str, ...]:
-    """``"ksg/none,ksg/global-linf"`` → validated estimator/norm pairs."""
+    """``"ksg/none,ksg/global-linf"`` → validated estimator/norm pairs (``auto`` alone: it
+    chooses its own)."""
     items = [p.strip() for p in text.split(",")] if isinstance(text, str) else list(text)
     pairs = tuple(p for p in items if p)
     if not pairs:
         raise MitoolError("give at least one estimator/norm pair, e.g. ksg/global-linf")
     for pair in pairs:
+        if pair == AUTO:
+            continue  # chooses its own estimator and norm
         estimator, _, norm = pair.partition("/")
         spec = get_estimator(estimator)
         if norm not in spec.norms:
@@ -122,7 +125,7 @@ def _trial(
                 x,
                 t,
                 estimator=estimator,
-                norm=norm,
+                norm=norm or None,
                 k=k,
                 resamples=0,
                 seed=int(rng.integers(2**63 - 1)),

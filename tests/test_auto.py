@@ -363,3 +363,35 @@ def test_text_where_it_cannot_be_labels_is_a_one_line_error(tmp_path, capsys, ex
     assert main(["estimate", str(tmp_path / "t.csv"), *extra, "-B", "0"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0]
+
+
+def test_diagnose_prints_what_auto_sees_and_would_run(tmp_path, capsys):
+    import json
+
+    from mitool.cli import main
+
+    rng = np.random.default_rng(19)
+    np.save(tmp_path / "x.npy", rng.standard_normal((400, 2)))
+    np.save(tmp_path / "y.npy", rng.integers(0, 4, 400))
+    assert main(["diagnose", str(tmp_path / "x.npy"), str(tmp_path / "y.npy"), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["diagnosis"]["t"]["symbols"] == 4 and payload["diagnosis"]["t"]["discrete"]
+    assert payload["choice"]["estimator"] == "ross"
+    assert main(["diagnose", str(tmp_path / "x.npy"), str(tmp_path / "y.npy")]) == 0
+    assert "auto would run: ross" in capsys.readouterr().out
+
+
+def test_the_checks_take_auto_as_a_pair():
+    from mitool.checks import Pair, parse_pairs
+
+    assert parse_pairs(pairs=["auto", "ksg/none"]) == (Pair("auto", None), Pair("ksg", "none"))
+    assert parse_pairs(["auto"], None)[0].label == "auto"
+
+
+def test_the_paper_study_takes_auto_as_a_pair():
+    from mitool.benchmark import Row, parse_pairs, run
+
+    assert parse_pairs("auto, ksg/none") == ("auto", "ksg/none")
+    (row,) = run([Row("additive", ("sg",), 2, 300)], "auto,ksg/none", trials=2, jobs=1)
+    assert set(row.estimates) == {"auto", "ksg/none"}
+    assert np.all(np.isfinite(row.estimates["auto"]))
