@@ -154,7 +154,9 @@ def estimate(
         options = {"device": device, **(options or {})}
     settings = spec.make_options(options)
 
-    m = subsample_size(len(x), subsample, k + 2) if resamples and ci_method == "subsample" else 0
+    allowed, widen = small_sample_policy(len(x))
+    subsampled = resamples and allowed and ci_method == "subsample"
+    m = subsample_size(len(x), subsample, k + 2) if subsampled else 0
     notes = _notes_on_columns(x, t, names, dropped)
     curve, ties = point_curve(
         x,
@@ -186,7 +188,6 @@ def estimate(
         backend=backend,
         device=device,
     )
-    allowed, widen = small_sample_policy(len(x))
     interval, null = _resample(
         point,
         x,

@@ -26,6 +26,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy.stats import kurtosis
 
+from mitool.normalize import power_of_two_scale
+
 #: A side is discrete when each of its symbols has at least this many rows on average...
 ROWS_PER_SYMBOL = 10
 #: ...and it has at most this many symbols.
@@ -55,8 +57,9 @@ class Side:
     point_mass : the largest share, over its columns, of the distinct joint rows whose value in
         that column occurs in another distinct row.
     kurtosis : the largest excess kurtosis of a non-constant column (0 for a Gaussian, −1.2
-        for a uniform; heavy tails read tens to thousands; inf where the moments overflow).
-        Invariant to each column's units (an affine map leaves it unchanged).
+        for a uniform; heavy tails read tens to thousands), computed on each column divided by
+        a power of two near its largest value, so that values near 1e±300 read as values near
+        1 do. Invariant to each column's units (an affine map leaves it unchanged).
     spread_ratio : the largest column standard deviation over the smallest non-zero one.
     """
 
@@ -168,8 +171,9 @@ def _side(a: np.ndarray, counted: list[tuple[int, float]], first: np.ndarray | N
     positive = sd[sd > 0]
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # moments beyond the float range
-        excess = kurtosis(a[:, ~constant], axis=0, fisher=True, bias=True)
-    # a moment that overflows (values near 1e100 and beyond) is a heavy tail for our purposes
+        varying = a[:, ~constant]
+        excess = kurtosis(varying / power_of_two_scale(varying), axis=0, fisher=True, bias=True)
+    # moments of the scaled columns stay finite; one that does not is a heavy tail
     excess = np.where(np.isfinite(excess), excess, np.inf)
     if first is None:  # the distinct joint rows are all the rows
         point_mass = max(share for _, share in counted)

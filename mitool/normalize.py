@@ -32,13 +32,29 @@ def none(a: np.ndarray, name: str = "X") -> np.ndarray:
     return a
 
 
+def power_of_two_scale(a: np.ndarray) -> np.ndarray:
+    """Per column, the power of two at or just above its largest |value| (1 for a zero column).
+
+    Dividing by it is exact (only the exponents change), so a computation on ``a / scale`` gives
+    bit for bit what it gives on ``a`` wherever that did not overflow or underflow, and it
+    cannot overflow or underflow in squares and sums: values near 1e±300 standardise as
+    values near 1 do.
+    """
+    largest = np.max(np.abs(a), axis=0)
+    _, exponent = np.frexp(largest)
+    return np.where(largest > 0, np.ldexp(1.0, exponent), 1.0)
+
+
 def local(a: np.ndarray, name: str = "X") -> np.ndarray:
     """Definition 1: each dimension divided by its own standard deviation, X_σ.
 
     A constant column carries no information and contributes nothing to any distance, so it is
     left at zero rather than divided by zero; the caller warns about it. A variable whose every
-    column is constant is an error.
+    column is constant is an error. Each column is first divided by a power of two near its
+    largest value (:func:`power_of_two_scale`): exact, and the squares can neither overflow nor
+    underflow, so X = [1e200·g0, 1e-200·g1] standardises both columns.
     """
+    a = a / power_of_two_scale(a)
     centred = a - a.mean(axis=0)
     sd = np.sqrt(np.mean(centred**2, axis=0))
     if not np.any(sd > 0):
@@ -48,7 +64,9 @@ def local(a: np.ndarray, name: str = "X") -> np.ndarray:
 
 
 def global_l2(a: np.ndarray, name: str = "X") -> np.ndarray:
-    """Definition 2: X_Σ = X / sqrt(E_S ||X − E_S X||_2²), one scalar for the whole variable."""
+    """Definition 2: X_Σ = X / sqrt(E_S ||X − E_S X||_2²), one scalar for the whole variable
+    (first divided by one power of two near its largest value, so the squares stay finite)."""
+    a = a / np.max(power_of_two_scale(a))
     centred = a - a.mean(axis=0)
     spread = np.sqrt(np.mean(np.sum(centred**2, axis=1)))
     return _divide(centred, spread, name, "global")

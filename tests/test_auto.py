@@ -97,7 +97,25 @@ def test_heavy_tails_are_found_by_the_excess_kurtosis():
     found = diagnose(light, light[:, :1]).x.kurtosis
     assert found == pytest.approx(0.0, abs=0.25) and found < HEAVY_TAILS
     assert diagnose(heavy, light[:, :1]).x.kurtosis > HEAVY_TAILS
-    assert diagnose(1e200 * heavy, light[:, :1]).x.kurtosis == math.inf  # moments overflow
+    # near the float limits the moments would overflow or underflow; scaled, they read the same
+    for scale in (1e200, 1e-200, 2.0**1000):
+        far = diagnose(scale * heavy, light[:, :1]).x.kurtosis
+        assert far == pytest.approx(diagnose(heavy, light[:, :1]).x.kurtosis, rel=1e-9)
+
+
+@pytest.mark.parametrize("scale", [1e200, 1e-200, 1e300, 1e-300])
+def test_auto_reads_the_same_near_the_float_limits(scale):
+    """Columns in units of 1e±200 or 1e±300 once overflowed the squares of the local norm (a
+    1e200 column became 0; [1e200·g0, 1e-200·g1] read 0.0 against 1.07). Scaled by powers of two
+    first, they give what the same data near 1 gives (to rounding of the factor 10^k)."""
+    rng = np.random.default_rng(20)
+    x = rng.standard_normal((1500, 2))
+    t = x[:, :1] + rng.standard_normal((1500, 1))
+    base = quiet(x, t)
+    assert quiet(scale * x, t).value == pytest.approx(base.value, abs=1e-9)
+    mixed = np.column_stack([scale * x[:, 0], x[:, 1] / scale])
+    result = quiet(mixed, t, estimator="ksg", norm="local")
+    assert result.value == pytest.approx(quiet(x, t, estimator="ksg", norm="local").value, abs=1e-9)
 
 
 def test_copies_of_continuous_rows_are_records_but_discrete_repeats_are_not():
@@ -395,3 +413,13 @@ def test_the_paper_study_takes_auto_as_a_pair():
     (row,) = run([Row("additive", ("sg",), 2, 300)], "auto,ksg/none", trials=2, jobs=1)
     assert set(row.estimates) == {"auto", "ksg/none"}
     assert np.all(np.isfinite(row.estimates["auto"]))
+
+
+def test_a_handful_of_rows_gets_an_estimate_and_no_interval():
+    """n = 5 and 8 with the default interval once failed on the subsample size (n/2 rows
+    cannot hold k + 2); the interval is withheld below 30 rows anyway."""
+    rng = np.random.default_rng(21)
+    for n in (5, 8):
+        with pytest.warns(MitoolWarning, match="no interval"):
+            r = mitool.estimate(rng.standard_normal(n), rng.standard_normal(n), jobs=1)
+        assert r.interval is None and math.isfinite(r.value)

@@ -190,10 +190,14 @@ def test_bad_resampling_options(pair, kwargs, message):
 
 
 def test_too_few_rows_to_subsample():
-    x, t, _ = correlated_gaussians(8, 1, 0.5)
+    """Half of 40 rows cannot hold k + 2 = 27; below 30 rows no interval is tried at all."""
+    x, t, _ = correlated_gaussians(40, 1, 0.5)
     with pytest.raises(MitoolError, match="too few rows to subsample"):
-        mitool.estimate(x, t, estimator="ksg")
-    assert mitool.estimate(x, t, estimator="ksg", resamples=0).interval is None
+        mitool.estimate(x, t, estimator="ksg", k=25)
+    assert mitool.estimate(x, t, estimator="ksg", k=25, resamples=0).interval is None
+    x, t, _ = correlated_gaussians(8, 1, 0.5)
+    with pytest.warns(mitool.MitoolWarning, match="no interval"):
+        assert mitool.estimate(x, t, estimator="ksg").interval is None
 
 
 def test_json_fields(pair):
