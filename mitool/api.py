@@ -178,6 +178,12 @@ def estimate(
 
     best = curve.best
     value = float(curve.values[best])
+    if value > math.log(len(x)):
+        notes.append(
+            f"the estimate {value:.3f} nats is above ln n = {math.log(len(x)):.3f}, the most "
+            f"that {len(x)} rows can show: {estimator} is biased upwards on these data (e.g. "
+            "bi-ksg-l2's ball volumes); try --estimator auto"
+        )
     point = partial(
         point_value,
         estimator=estimator,

@@ -423,3 +423,17 @@ def test_a_handful_of_rows_gets_an_estimate_and_no_interval():
         with pytest.warns(MitoolWarning, match="no interval"):
             r = mitool.estimate(rng.standard_normal(n), rng.standard_normal(n), jobs=1)
         assert r.interval is None and math.isfinite(r.value)
+
+
+def test_an_estimate_above_log_n_is_flagged():
+    """One-hot 16 x 16 (truth ln 16 = 2.77): the L2 BI-KSG read 8.37 nats at n = 5000 (11.93
+    with a maximum over c, above ln n = 8.52, which bounds what n rows can show); at n = 1000
+    it reads above ln n = 6.91 and is flagged. The max-norm form reads ln 16."""
+    rng = np.random.default_rng(7)
+    onehot = np.eye(16)[rng.integers(0, 16, 1000)]
+    with pytest.warns(MitoolWarning, match="above ln n"):
+        r = mitool.estimate(onehot, onehot.copy(), estimator="bi-ksg-l2", resamples=0)
+    assert r.value > math.log(1000)
+    assert quiet(onehot, onehot.copy(), estimator="bi-ksg").value == pytest.approx(
+        math.log(16), abs=0.05
+    )
