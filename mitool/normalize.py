@@ -32,6 +32,18 @@ def none(a: np.ndarray, name: str = "X") -> np.ndarray:
     return a
 
 
+def centre(a: np.ndarray) -> np.ndarray:
+    """Each column minus its mean, and a constant column (max == min, tested exactly) exactly 0.
+
+    The computed mean of n copies of 7.3 is not 7.3 in floating point, so without the exact
+    test a constant column would become a column of rounding errors, which a norm then divides
+    by their tiny spread and turns into noise (ross read −8.2 nats on a constant X of 7.3).
+    """
+    centred = a - a.mean(axis=0)
+    centred[:, np.all(a == a[:1], axis=0)] = 0.0
+    return centred
+
+
 def power_of_two_scale(a: np.ndarray) -> np.ndarray:
     """Per column, the power of two at or just above its largest |value| (1 for a zero column).
 
@@ -55,7 +67,7 @@ def local(a: np.ndarray, name: str = "X") -> np.ndarray:
     underflow, so X = [1e200·g0, 1e-200·g1] standardises both columns.
     """
     a = a / power_of_two_scale(a)
-    centred = a - a.mean(axis=0)
+    centred = centre(a)
     sd = np.sqrt(np.mean(centred**2, axis=0))
     if not np.any(sd > 0):
         raise InputError(name, "has zero spread; the 'local' norm divides by it")
@@ -67,14 +79,14 @@ def global_l2(a: np.ndarray, name: str = "X") -> np.ndarray:
     """Definition 2: X_Σ = X / sqrt(E_S ||X − E_S X||_2²), one scalar for the whole variable
     (first divided by one power of two near its largest value, so the squares stay finite)."""
     a = a / np.max(power_of_two_scale(a))
-    centred = a - a.mean(axis=0)
+    centred = centre(a)
     spread = np.sqrt(np.mean(np.sum(centred**2, axis=1)))
     return _divide(centred, spread, name, "global")
 
 
 def global_linf(a: np.ndarray, name: str = "X") -> np.ndarray:
     """Definition 3: X_Σ∞ = X / E_S ||X − E_S X||_∞ (the plain mean, not the RMS, of the norms)."""
-    centred = a - a.mean(axis=0)
+    centred = centre(a)
     spread = np.mean(np.max(np.abs(centred), axis=1))
     return _divide(centred, spread, name, "global-linf")
 

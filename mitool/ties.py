@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from mitool.normalize import centre
+
 #: Jitter standard deviation, relative to each column's own standard deviation.
 JITTER = 1e-10
 
@@ -70,7 +72,7 @@ def tie_stats(x: np.ndarray, t: np.ndarray, k: int) -> TieStats:
 
 def jitter(a: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Centre each column and add noise of JITTER × its standard deviation."""
-    centred = a - a.mean(axis=0)
+    centred = centre(a)
     sd = np.sqrt(np.mean(centred**2, axis=0))
     return centred + rng.standard_normal(a.shape) * (JITTER * sd)
 

@@ -437,3 +437,24 @@ def test_an_estimate_above_log_n_is_flagged():
     assert quiet(onehot, onehot.copy(), estimator="bi-ksg").value == pytest.approx(
         math.log(16), abs=0.05
     )
+
+
+@pytest.mark.parametrize("value", [2.5, 3.7, 7.3])
+@pytest.mark.parametrize("estimator", ["ross", "ksg"])
+def test_a_constant_is_found_exactly_whatever_its_value(value, estimator):
+    """The mean of n copies of 3.7 or 7.3 is not the value in floating point: a constant X of
+    7.3 against labels once read −8.23 nats with ross. A dividing norm now refuses it (the
+    documented error), auto gives 0, and a constant column among others changes nothing."""
+    rng = np.random.default_rng(22)
+    labels = rng.integers(0, 2, 3000).astype(float)
+    constant = np.full(3000, value)
+    with pytest.raises(MitoolError, match="zero spread"):
+        quiet(constant, labels, estimator=estimator, norm="global-linf")
+    assert quiet(constant, labels).value == 0.0
+    x = rng.standard_normal(3000) + labels
+    with_constant = np.column_stack([constant, x])
+    for norm in ("local", "global-linf"):
+        alone = quiet(x, labels, estimator=estimator, norm=norm).value
+        assert quiet(with_constant, labels, estimator=estimator, norm=norm).value == pytest.approx(
+            alone, abs=1e-9
+        )
