@@ -360,7 +360,7 @@ def diagnose_cmd(
         ("point_mass", "share of repeated values (largest column)"),
         ("constant_columns", "constant columns"),
         ("kurtosis", "excess kurtosis (largest column)"),
-        ("spread_ratio", "largest / smallest column sd"),
+        ("spread_decades", "decades between column sds"),
     ):
         a, b = getattr(diagnosis.x, field), getattr(diagnosis.t, field)
         table.add_row(label, *(f"{v:.3g}" if isinstance(v, float) else str(v) for v in (a, b)))

@@ -19,7 +19,6 @@ reported only.
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import asdict, dataclass
 
@@ -60,7 +59,9 @@ class Side:
         for a uniform; heavy tails read tens to thousands), computed on each column divided by
         a power of two near its largest value, so that values near 1e±300 read as values near
         1 do. Invariant to each column's units (an affine map leaves it unchanged).
-    spread_ratio : the largest column standard deviation over the smallest non-zero one.
+    spread_decades : log10 of the largest column standard deviation over the smallest non-zero
+        one (0: all alike; 4: four orders of magnitude apart), finite even for columns in units
+        of 1e±200.
     """
 
     columns: int
@@ -71,7 +72,7 @@ class Side:
     smallest_class: int
     point_mass: float
     kurtosis: float
-    spread_ratio: float
+    spread_decades: float
 
 
 @dataclass(frozen=True)
@@ -166,15 +167,17 @@ def _side(a: np.ndarray, counted: list[tuple[int, float]], first: np.ndarray | N
         counts = np.bincount(_row_codes([_codes(c) for c in a.T], n))
         counts = counts[counts > 0]
     constant = np.array([size == 1 for size in distinct])
-    with np.errstate(all="ignore"):
-        sd = a.std(axis=0)
-    positive = sd[sd > 0]
+    varying = a[:, ~constant]
+    scale = power_of_two_scale(varying)  # exact, and keeps every moment within the floats
+    scaled = varying / scale
     with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # moments beyond the float range
-        varying = a[:, ~constant]
-        excess = kurtosis(varying / power_of_two_scale(varying), axis=0, fisher=True, bias=True)
-    # moments of the scaled columns stay finite; one that does not is a heavy tail
-    excess = np.where(np.isfinite(excess), excess, np.inf)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        excess = kurtosis(scaled, axis=0, fisher=True, bias=True)
+        decades = np.log10(scale) + np.log10(scaled.std(axis=0))
+    # a moment that still escapes the floats (a degenerate column) counts as a heavy tail, read
+    # as the largest float so that the JSON stays valid
+    excess = np.where(np.isfinite(excess), excess, np.finfo(float).max)
+    decades = decades[np.isfinite(decades)]
     if first is None:  # the distinct joint rows are all the rows
         point_mass = max(share for _, share in counted)
     else:
@@ -188,14 +191,5 @@ def _side(a: np.ndarray, counted: list[tuple[int, float]], first: np.ndarray | N
         smallest_class=int(counts.min()),
         point_mass=float(point_mass),
         kurtosis=float(excess.max()) if len(excess) else 0.0,
-        spread_ratio=_ratio(positive),
+        spread_decades=float(decades.max() - decades.min()) if len(decades) else 0.0,
     )
-
-
-def _ratio(spreads: np.ndarray) -> float:
-    """The largest over the smallest of positive spreads (1 for none; inf beyond the floats)."""
-    if not len(spreads):
-        return 1.0
-    with np.errstate(all="ignore"):
-        ratio = spreads.max() / spreads.min()
-    return float(ratio) if np.isfinite(ratio) else math.inf

@@ -458,3 +458,19 @@ def test_a_constant_is_found_exactly_whatever_its_value(value, estimator):
         assert quiet(with_constant, labels, estimator=estimator, norm=norm).value == pytest.approx(
             alone, abs=1e-9
         )
+
+
+def test_the_json_of_auto_stays_valid_for_columns_400_decades_apart(tmp_path, capsys):
+    """The spread ratio of [1e200·g, 1e-200·g] is 1e400, beyond the floats: as a ratio it broke
+    the JSON ("Out of range float values"); it is reported in decades."""
+    import json
+
+    from mitool.cli import main
+
+    rng = np.random.default_rng(23)
+    g = rng.standard_normal((300, 2))
+    np.save(tmp_path / "x.npy", np.column_stack([1e200 * g[:, 0], 1e-200 * g[:, 1]]))
+    np.save(tmp_path / "t.npy", g[:, 0] + rng.standard_normal(300))
+    assert main(["estimate", str(tmp_path / "x.npy"), str(tmp_path / "t.npy"), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["choice"]["diagnosis"]["x"]["spread_decades"] == pytest.approx(400, abs=1)
