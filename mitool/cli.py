@@ -278,8 +278,10 @@ def _table(result: MIResult, names: tuple[str, str], norm_by_default: bool = Fal
         ),
         ("time", f"{result.seconds:.3f} s"),
     ]
-    if get_estimator(result.estimator).family != "knn":
-        rows = [row for row in rows if row[0] not in ("k", "c*")]
+    if not get_estimator(result.estimator).uses_k:
+        rows = [row for row in rows if row[0] != "k"]
+    if result.scale is None:  # no maximum over c was taken
+        rows = [row for row in rows if row[0] != "c*"]
     if result.choice is not None:
         rows.insert(1 + len(_uncertainty_rows(result)), ("chosen", _chosen(result.choice)))
     if "ceiling" in result.details:

@@ -61,6 +61,8 @@ class EstimatorSpec:
     edge_limit : ``edge_limit(k, d_x, d_t, n)``, the estimate's limit as c → 0 (and ∞) on any
         data, for the kNN family; a global norm (max over c) is refused where it is above 0,
         since the maximum would then pick the grid's edge. None: not known (not checked).
+    uses_k : whether the estimate depends on k (not for plug-in, Gaussian-copula or neural
+        estimators).
     discrete_x : X holds symbols too (a discrete × discrete estimator): X is never normalised
         nor jittered either.
     keeps_ties : repeated values are part of what the estimator measures (or it does not use
@@ -76,6 +78,7 @@ class EstimatorSpec:
     options_type: type | None = None
     discrete_t: bool = False
     edge_limit: Callable[[int, int, int, int], float] | None = None
+    uses_k: bool = True
     discrete_x: bool = False
     keeps_ties: bool = False
 

@@ -199,5 +199,6 @@ register(
         curve=gcmi,
         summary="Ince et al. 2017: Gaussian-copula MI, bias-corrected (a lower bound; ranks only)",
         keeps_ties=True,
+        uses_k=False,
     )
 )

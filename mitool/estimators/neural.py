@@ -324,6 +324,7 @@ def _spec(objective: str, summary: str) -> EstimatorSpec:
     return EstimatorSpec(
         name=objective,
         family="neural",
+        uses_k=False,
         default_norm="global-corrected",
         norms=NEURAL_NORMS,
         curve=curve,

@@ -98,6 +98,7 @@ register(
         summary="discrete X and T: plug-in MI with the Miller-Madow correction",
         discrete_t=True,
         discrete_x=True,
+        uses_k=False,
         keeps_ties=True,
     )
 )
