@@ -290,7 +290,11 @@ def check_scale(
         raise MitoolError(f"unknown side '{side}'; choose one of: {', '.join(SIDES)}")
     grid = _grid(factors, "scale factors", reference=1.0, minimum=0.0, open_minimum=True)
     source = _source(
-        x, t, k=k, names=names, samples=samples,
+        x,
+        t,
+        k=k,
+        names=names,
+        samples=samples,
         draw=partial(correlated_gaussians, samples, BUILTIN_D, BUILTIN_RHO),
         builtin=f"built-in correlated Gaussians: d = {BUILTIN_D} per side, ρ = {BUILTIN_RHO}",
     )
@@ -299,10 +303,23 @@ def check_scale(
         return [partial(_rescaled, x, t, float(eta), side) for eta in grid]
 
     return _run_check(
-        "scale", {"x": "I(ηX; T)", "t": "I(X; ηT)", "both": "I(ηX; ηT)"}[side], "η", grid,
-        1.0, "largest |Î(η) − Î(η = 1)|", source, tasks,
-        pairs=pairs, trials=trials, seed=seed, k=k, resamples=resamples,
-        tolerance=_nats(tolerance), jobs=jobs, progress=progress, names=names,
+        "scale",
+        {"x": "I(ηX; T)", "t": "I(X; ηT)", "both": "I(ηX; ηT)"}[side],
+        "η",
+        grid,
+        1.0,
+        "largest |Î(η) − Î(η = 1)|",
+        source,
+        tasks,
+        pairs=pairs,
+        trials=trials,
+        seed=seed,
+        k=k,
+        resamples=resamples,
+        tolerance=_nats(tolerance),
+        jobs=jobs,
+        progress=progress,
+        names=names,
         settings={"side": side},
     )
 
@@ -337,7 +354,11 @@ def check_noise(
         raise MitoolError(f"the noise sd must be a positive number, got {noise_sd:g}")
     grid = _grid(columns, "numbers of noise columns", reference=0, minimum=0, integer=True)
     source = _source(
-        x, t, k=k, names=names, samples=samples,
+        x,
+        t,
+        k=k,
+        names=names,
+        samples=samples,
         draw=partial(additive_gaussian, samples, BUILTIN_D, BUILTIN_SIGMA),
         builtin=f"built-in T = X + ε: d = {BUILTIN_D}, σ = 1/√2",
     )
@@ -350,10 +371,23 @@ def check_noise(
         return [partial(_with_noise, x, t, noise, int(m)) for m in grid]
 
     return _run_check(
-        "noise", "I([X, ε_1, …, ε_m]; T)", "noise columns", grid, 0,
-        "largest drop Î(0) − Î(m)", source, tasks,
-        pairs=pairs, trials=trials, seed=seed, k=k, resamples=resamples,
-        tolerance=_nats(tolerance), jobs=jobs, progress=progress, names=names,
+        "noise",
+        "I([X, ε_1, …, ε_m]; T)",
+        "noise columns",
+        grid,
+        0,
+        "largest drop Î(0) − Î(m)",
+        source,
+        tasks,
+        pairs=pairs,
+        trials=trials,
+        seed=seed,
+        k=k,
+        resamples=resamples,
+        tolerance=_nats(tolerance),
+        jobs=jobs,
+        progress=progress,
+        names=names,
         settings={"noise_sd": noise_sd, "spread": "mean per-column sd of X (ddof = 0)"},
         drop=True,
     )
@@ -384,7 +418,11 @@ def check_duplicate(
     """
     grid = _grid(copies, "numbers of copies", reference=1, minimum=1, integer=True)
     source = _source(
-        x, t, k=k, names=names, samples=samples,
+        x,
+        t,
+        k=k,
+        names=names,
+        samples=samples,
         draw=partial(additive_gaussian, samples, BUILTIN_D, BUILTIN_SIGMA),
         builtin=f"built-in T = X + ε: d = {BUILTIN_D}, σ = 1/√2",
     )
@@ -393,10 +431,23 @@ def check_duplicate(
         return [partial(_duplicated, x, t, int(c)) for c in grid]
 
     return _run_check(
-        "duplicate", "I([X, …, X]; T)", "copies", grid, 1, "largest |Î(K copies) − Î(1 copy)|",
-        source, tasks,
-        pairs=pairs, trials=trials, seed=seed, k=k, resamples=resamples,
-        tolerance=_nats(tolerance), jobs=jobs, progress=progress, names=names,
+        "duplicate",
+        "I([X, …, X]; T)",
+        "copies",
+        grid,
+        1,
+        "largest |Î(K copies) − Î(1 copy)|",
+        source,
+        tasks,
+        pairs=pairs,
+        trials=trials,
+        seed=seed,
+        k=k,
+        resamples=resamples,
+        tolerance=_nats(tolerance),
+        jobs=jobs,
+        progress=progress,
+        names=names,
     )
 
 
@@ -425,7 +476,12 @@ def check_snr(
     if not -1 <= min_spearman <= 1:
         raise MitoolError(f"the smallest correlation must lie in [-1, 1], got {min_spearman:g}")
     source = _source(
-        None, None, k=k, names=("X", "T'"), samples=samples, draw=None,
+        None,
+        None,
+        k=k,
+        names=("X", "T'"),
+        samples=samples,
+        draw=None,
         builtin=f"built-in X ~ N(0, I_{BUILTIN_D}), ε ~ N(0, I/SNR)",
     )
 
@@ -434,10 +490,23 @@ def check_snr(
         return [partial(_snr_draw, samples, float(v), draw) for v in grid]
 
     return _run_check(
-        "snr", f"I(X; {SNR_SCALE:g}·(X + ε))", "SNR", grid, None,
-        "Spearman correlation of the mean estimate with the truth", source, tasks,
-        pairs=pairs, trials=trials, seed=seed, k=k, resamples=resamples,
-        tolerance=min_spearman, jobs=jobs, progress=progress, names=("X", "T'"),
+        "snr",
+        f"I(X; {SNR_SCALE:g}·(X + ε))",
+        "SNR",
+        grid,
+        None,
+        "Spearman correlation of the mean estimate with the truth",
+        source,
+        tasks,
+        pairs=pairs,
+        trials=trials,
+        seed=seed,
+        k=k,
+        resamples=resamples,
+        tolerance=min_spearman,
+        jobs=jobs,
+        progress=progress,
+        names=("X", "T'"),
         truth=tuple(0.5 * BUILTIN_D * math.log1p(v) for v in grid),
         settings={"scale": SNR_SCALE, "min_spearman": min_spearman},
     )
@@ -561,7 +630,10 @@ def _run_check(
 
     run = partial(_estimate_all, pairs=pairs, k=k, resamples=resamples, names=names)
     out = parallel_map(
-        run, [(make, seeds[trial]) for trial, _, make in work], jobs=jobs, progress=progress,
+        run,
+        [(make, seeds[trial]) for trial, _, make in work],
+        jobs=jobs,
+        progress=progress,
         description=f"check-{check}",
     )
 
@@ -615,8 +687,15 @@ def _estimate_all(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", MitoolWarning)
             r = estimate(
-                x, t, estimator=pair.estimator, norm=pair.norm, k=k, seed=seed,
-                resamples=resamples, jobs=1, names=names,
+                x,
+                t,
+                estimator=pair.estimator,
+                norm=pair.norm,
+                k=k,
+                seed=seed,
+                resamples=resamples,
+                jobs=1,
+                names=names,
             )
         low, high = (math.nan, math.nan) if r.interval is None else (r.ci_low, r.ci_high)
         numbers.append((r.value, low, high))

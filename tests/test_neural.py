@@ -84,8 +84,7 @@ def test_default_norm_is_global_corrected_and_knn_norms_are_refused():
 
 @needs_torch
 @pytest.mark.skipif(
-    importlib.util.find_spec("torch") is not None
-    and __import__("torch").cuda.is_available(),
+    importlib.util.find_spec("torch") is not None and __import__("torch").cuda.is_available(),
     reason="a CUDA device is present",
 )
 def test_cuda_without_a_device_is_an_error():

@@ -316,9 +316,7 @@ def _spec(objective: str, summary: str) -> EstimatorSpec:
         options: NeuralOptions | None = None,
         progress: bool = False,
     ) -> Curve:
-        return neural_curve(
-            objective, x, t, scales, seed=seed, options=options, progress=progress
-        )
+        return neural_curve(objective, x, t, scales, seed=seed, options=options, progress=progress)
 
     curve.__name__ = curve.__qualname__ = f"{objective}_curve"
     return EstimatorSpec(
