@@ -133,6 +133,7 @@ def estimate(
     if units not in UNITS:
         raise MitoolError(f"unknown units '{units}'; choose one of: {', '.join(UNITS)}")
     _check_resampling(ci, resamples, ci_method, permutations)
+    k, seed = _whole(k, "k", 1), _whole(seed, "seed", 0)
     resolve_jobs(jobs)
 
     x, t, dropped = check_pair(x, t, k=k, names=names, drop_nan=drop_nan)
@@ -178,6 +179,11 @@ def estimate(
 
     best = curve.best
     value = float(curve.values[best])
+    if not math.isfinite(value):
+        raise MitoolError(
+            f"{estimator} gave a non-finite estimate ({value}) on these data; try --estimator "
+            "auto, or another estimator or norm"
+        )
     if value > math.log(len(x)):
         notes.append(
             f"the estimate {value:.3f} nats is above ln n = {math.log(len(x)):.3f}, the most "
@@ -400,6 +406,25 @@ def _check_backend(family: str, backend: str, device: str | None) -> tuple[str, 
     if family == "knn" and backend == "auto" and device in ("cuda", "auto"):
         backend = "torch"  # the GPU path: chunked all-pairs in float64
     return backend, device or "cpu"
+
+
+#: Seeds are whole numbers in [0, 2^63): what every numpy generator takes.
+MAX_SEED = 2**63
+
+
+def _whole(value: object, name: str, least: int) -> int:
+    """``value`` as an int (an integral float such as 3.0 is accepted), at least ``least`` (and
+    below :data:`MAX_SEED` for a seed), or a one-line error."""
+    whole = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if not whole and isinstance(value, (float, np.floating)) and float(value).is_integer():
+        value, whole = int(value), True
+    if not whole:
+        raise MitoolError(f"{name} must be a whole number, got {value!r}")
+    value = int(value)
+    if value < least or (name == "seed" and value >= MAX_SEED):
+        bound = f"from {least} to 2^63 - 1" if name == "seed" else f"at least {least}"
+        raise MitoolError(f"{name} must be {bound}, got {value}")
+    return value
 
 
 def _check_resampling(ci: float, resamples: int, ci_method: str, permutations: int) -> None:

@@ -393,7 +393,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         _say(f"mitool: error: {exc}")
         return 2
     except TyperException as exc:  # a usage error: unknown option, bad value, missing argument
-        _say(f"mitool: error: {exc.format_message()}")
+        message = exc.format_message()
+        if message:  # no arguments at all: the help was printed, and says it all
+            _say(f"mitool: error: {message}")
         return 2
     except typer.Abort:
         _say("mitool: aborted")

@@ -40,6 +40,11 @@ from mitool.estimators.base import EstimatorSpec, register
 from mitool.estimators.knn import Curve
 from mitool.progress import progress_bar
 
+#: A bound below this many nats is a failed training, not an estimate: MI is at least 0, and a
+#: trained critic's bound on independent data scatters by hundredths around it, while a diverged
+#: one (--lr 1e6) read −4.7e13.
+DIVERGED = -1.0
+
 NEURAL_NORMS = ("none", "local", "global", "global-corrected", "rank")
 OBJECTIVES = ("mine", "nwj", "infonce")
 EVALS = ("train", "heldout")
@@ -287,6 +292,12 @@ def neural_curve(
     finally:
         torch.set_num_threads(threads)
     value = remine if remine is not None else readout
+    if not math.isfinite(value) or value < DIVERGED:
+        raise MitoolError(
+            f"{objective} training diverged: its bound reads {value:.4g} nats (below "
+            f"{DIVERGED:g} or not finite, where MI is at least 0); lower --lr (now {opts.lr:g}) "
+            "or raise --epochs"
+        )
     details: dict[str, Any] = {"readout": readout, "eval": opts.eval}
     notes = []
     if remine is not None:

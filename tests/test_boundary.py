@@ -1,0 +1,66 @@
+"""Numeric options are checked at the boundary, and an estimate that is not a number never
+leaves the API (issue 19: a seed of -1 or 2^70 and k = 3.0 failed inside numpy and numba, and
+a diverged MINE printed -1.3e14 nats with exit 0)."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+import mitool
+from mitool import MitoolError
+from mitool.cli import main
+
+
+@pytest.fixture
+def pair():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((200, 1))
+    return x, x + rng.standard_normal((200, 1))
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"seed": -1}, "seed must be from 0"),
+        ({"seed": 2**70}, "seed must be from 0"),
+        ({"seed": 1.5}, "seed must be a whole number"),
+        ({"seed": True}, "seed must be a whole number"),
+        ({"k": 2.5}, "k must be a whole number"),
+        ({"k": 0}, "k must be at least 1"),
+        ({"k": "3"}, "k must be a whole number"),
+    ],
+)
+def test_bad_whole_numbers_are_one_line_errors(pair, options, message):
+    with pytest.raises(MitoolError, match=message):
+        mitool.estimate(*pair, resamples=0, **options)
+
+
+def test_integral_floats_are_whole_numbers(pair):
+    one = mitool.estimate(*pair, estimator="ksg", k=3.0, seed=7.0, resamples=0)
+    two = mitool.estimate(*pair, estimator="ksg", k=3, seed=7, resamples=0)
+    assert (one.value, one.k, one.seed) == (two.value, 3, 7)
+
+
+def test_a_negative_seed_on_the_command_line_exits_2(tmp_path, capsys, pair):
+    np.save(tmp_path / "x.npy", pair[0])
+    np.save(tmp_path / "t.npy", pair[1])
+    assert main(["estimate", str(tmp_path / "x.npy"), str(tmp_path / "t.npy"), "--seed", "-1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "seed must be from 0" in err[0]
+
+
+def test_no_arguments_print_the_help_and_no_empty_error_line(capsys):
+    assert main([]) == 2
+    captured = capsys.readouterr()
+    assert "Usage" in captured.out + captured.err
+    assert "mitool: error:" not in captured.err
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="needs PyTorch")
+def test_a_diverged_training_is_an_error_not_an_estimate(pair):
+    """Adam at a rate of 1e6 throws the critic far off: the bound read about -1e13 nats."""
+    with pytest.raises(MitoolError, match="training diverged"):
+        mitool.estimate(*pair, estimator="mine", resamples=0, options={"lr": 1e6, "epochs": 3})
