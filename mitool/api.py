@@ -514,10 +514,37 @@ def _notes_on_ties(
     return notes
 
 
+def _shared_columns(x: np.ndarray, t: np.ndarray) -> list[tuple[int, int]]:
+    """Pairs (i, j) where X's column i and T's column j hold the same values in every row and
+    take many values (more than one per ``ROWS_PER_SYMBOL`` rows: continuous)."""
+
+    def key(column: np.ndarray) -> tuple[float, float, float]:
+        return float(column[0]), float(column[-1]), float(column.sum())
+
+    t_keys: dict[tuple[float, float, float], list[int]] = {}
+    for j, column in enumerate(t.T):
+        t_keys.setdefault(key(column), []).append(j)
+    shared = []
+    for i, column in enumerate(x.T):
+        for j in t_keys.get(key(column), []):
+            if (
+                np.array_equal(column, t[:, j])
+                and len(np.unique(column)) > len(x) / ROWS_PER_SYMBOL
+            ):
+                shared.append((i, j))
+    return shared
+
+
 def _notes_on_columns(
     x: np.ndarray, t: np.ndarray, names: tuple[str, str], dropped: int
 ) -> list[str]:
     notes = [f"dropped {dropped} row(s) holding NaN or inf"] if dropped else []
+    for i, j in _shared_columns(x, t)[:1]:
+        notes.append(
+            f"{names[0]} column {i} and {names[1]} column {j} hold the same continuous values: "
+            "their mutual information is infinite, and any estimate only reflects n and k (it "
+            "grows like ln n); did you select the same column on both sides?"
+        )
     for a, name in zip((x, t), names, strict=False):
         const = constant_columns(a)
         if len(const) == a.shape[1]:

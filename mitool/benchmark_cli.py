@@ -83,6 +83,10 @@ def benchmark_cmd(
             raise MitoolError("--suite and --preset are different studies; give one of them")
         _run_suite(suite, estimators, 5000 if n is None else n, seed, jobs, as_json)
         return
+    if preset is not None and n is not None:
+        raise MitoolError(
+            "--n does not apply to --preset: a preset runs the paper's rows at the paper's n"
+        )
     n = 1000 if n is None else n
     paper: list[dict[str, float | None]] | None = None
     if preset is not None:

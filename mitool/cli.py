@@ -263,7 +263,7 @@ def _table(result: MIResult, names: tuple[str, str], norm_by_default: bool = Fal
     table.add_column("value")
     ties = result.ties
     rows = [
-        ("estimate", f"{result.value:.4f} {result.units}"),
+        ("estimate", f"{_nats(result.value)} {result.units}"),
         *_uncertainty_rows(result),
         ("estimator", result.estimator),
         ("norm", result.norm + (" (the default for this estimator)" if norm_by_default else "")),
@@ -295,6 +295,12 @@ def _table(result: MIResult, names: tuple[str, str], norm_by_default: bool = Fal
     return table
 
 
+def _nats(value: float) -> str:
+    """Four decimals, without a sign on a value that rounds to zero ("-0.0000")."""
+    text = f"{value:.4f}"
+    return text[1:] if text == "-0.0000" else text
+
+
 def _chosen(choice: dict) -> str:
     """``auto``'s choice in words: "ross, rank norm: T holds 10 classes, ..."."""
     return f"{choice['estimator']}, {choice['norm']} norm (auto): {choice['reason']}"
@@ -311,7 +317,7 @@ def _uncertainty_rows(result: MIResult) -> list[tuple[str, str]]:
         )
         if ci.widened != 1.0:
             how += f", widened {ci.widened:g}x for a small n"
-        rows.append((f"{ci.level:.0%} CI", f"[{ci.low:.4f}, {ci.high:.4f}] ({how})"))
+        rows.append((f"{ci.level:.0%} CI", f"[{_nats(ci.low)}, {_nats(ci.high)}] ({how})"))
         rows.append(("CI covers", "the estimator's mean at this n, not its bias"))
     null = result.null
     if null is not None:
@@ -385,9 +391,14 @@ _register_trace(app)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    """Entry point: run the app, turning every user error into one line and exit status 2."""
+    """Entry point: run the app, turning every user error into one line and exit status 2.
+
+    numpy's RuntimeWarnings (overflow, division by zero inside a computation) are silenced: the
+    conditions that matter are checked and reported as one-line errors or warnings."""
     try:
-        code = app(args=argv, prog_name="mitool", standalone_mode=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            code = app(args=argv, prog_name="mitool", standalone_mode=False)
         return code if isinstance(code, int) else 0
     except MitoolError as exc:
         _say(f"mitool: error: {exc}")

@@ -27,6 +27,8 @@ FORMATS = ("csv", "npy", "npz", "h5", "parquet")
 
 STDIN = "-"
 STDIN_LABEL = "<stdin>"
+#: The first bytes of every .npy file (the NumPy format's magic string).
+NPY_MAGIC = b"\x93NUMPY"
 
 _EXTENSIONS = {
     ".npy": "npy",
@@ -279,6 +281,8 @@ def _read_stdin(fmt: str | None, stdin: BinaryIO | None) -> _Raw:
         raise InputError(STDIN_LABEL, f"cannot read standard input: {_short(exc)}") from None
     if not data:
         raise InputError(STDIN_LABEL, "standard input is empty")
+    if fmt is None and data.startswith(NPY_MAGIC):
+        kind = "npy"  # an .npy stream announces itself: no --format npy needed
     try:
         if kind == "npy":
             return _from_array(_load_npy(io.BytesIO(data), STDIN_LABEL), STDIN_LABEL)

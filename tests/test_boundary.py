@@ -64,3 +64,43 @@ def test_a_diverged_training_is_an_error_not_an_estimate(pair):
     """Adam at a rate of 1e6 throws the critic far off: the bound read about -1e13 nats."""
     with pytest.raises(MitoolError, match="training diverged"):
         mitool.estimate(*pair, estimator="mine", resamples=0, options={"lr": 1e6, "epochs": 3})
+
+
+def test_the_same_continuous_column_on_both_sides_is_flagged(pair):
+    """--x-cols f1 --t-cols f1 read 6.68 nats with no warning; discrete copies (I = H) are fine."""
+    x = np.column_stack([pair[0], pair[1]])
+    with pytest.warns(mitool.MitoolWarning, match="hold the same continuous values"):
+        mitool.estimate(x, x[:, 1], estimator="ksg", resamples=0)
+    labels = np.arange(200) % 3.0
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", mitool.MitoolWarning)
+        assert mitool.estimate(labels, labels, resamples=0).value == pytest.approx(
+            np.log(3), abs=0.01
+        )
+
+
+def test_an_npy_stream_is_recognised_without_format(tmp_path, capsys, pair, monkeypatch):
+    import io
+    import json
+
+    buffer = io.BytesIO()
+    np.save(buffer, np.column_stack(pair))
+    stream = io.BytesIO(buffer.getvalue())
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(stream))
+    argv = ["estimate", "-", "--x-cols", "0", "--t-cols", "1", "-B", "0", "--json", "-e", "ksg"]
+    assert main(argv) == 0
+    value = json.loads(capsys.readouterr().out)["value"]
+    assert value == mitool.estimate(*pair, estimator="ksg", resamples=0).value
+
+
+def test_a_preset_refuses_n(capsys):
+    assert main(["benchmark", "--preset", "table2", "--n", "300"]) == 2
+    assert "--n does not apply to --preset" in capsys.readouterr().err
+
+
+def test_a_zero_estimate_prints_without_a_sign():
+    from mitool.cli import _nats
+
+    assert _nats(-0.00001) == "0.0000" and _nats(-0.5) == "-0.5000" and _nats(0.25) == "0.2500"
