@@ -452,6 +452,12 @@ def _notes_on_resampling(
         notes.append("no interval: fewer than two replicates could be estimated")
     elif interval is not None and interval.failed:
         notes.append(f"{interval.failed} of {resamples} replicates could not be estimated")
+    if null is not None and null.p_value <= 1.0 / (null.permutations + 1) + 1e-12:
+        notes.append(
+            f"the p-value {null.p_value:.4g} is the smallest {null.permutations} permutations "
+            "can give (no shuffle reached the estimate): the true p-value may be far smaller; "
+            "raise --permutations to resolve it"
+        )
     if permutations and null is None:
         notes.append("no permutation test: fewer than two permutations could be estimated")
     elif null is not None and null.failed:

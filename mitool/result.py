@@ -75,6 +75,14 @@ class MIResult:
         """The estimate minus the mean of its permutation null (a bias-corrected estimate)."""
         return None if self.null is None else self.null.corrected
 
+    def __repr__(self) -> str:
+        """One line: the estimate, its interval, what ran (not the curve or the diagnosis)."""
+        interval = "" if self.interval is None else f" [{self.ci_low:.4f}, {self.ci_high:.4f}]"
+        return (
+            f"MIResult({self.value:.4f} {self.units}{interval}, {self.estimator}/{self.norm}, "
+            f"n={self.n}, d_x={self.d_x}, d_t={self.d_t})"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: every field, the curve as a list of {c, value} objects, and the
         interval and permutation test flattened (null where not computed)."""
@@ -112,6 +120,7 @@ class MIResult:
             "seed": self.seed,
             "warnings": list(self.warnings),
             "details": self.details,
+            "details_units": "nats",
             "choice": self.choice,
             "version": __version__,
         }

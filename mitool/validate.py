@@ -46,7 +46,9 @@ def check_pair(
     if dropped and not drop_nan:
         name = x_name if not np.all(np.isfinite(x)) else t_name
         raise InputError(
-            name, f"contains NaN or inf in {dropped} row(s); pass --drop-nan to drop those rows"
+            name,
+            f"contains NaN or inf in {dropped} row(s); pass --drop-nan (drop_nan=True in Python) "
+            "to drop those rows",
         )
     if dropped:
         x, t = x[~bad], t[~bad]

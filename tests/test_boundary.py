@@ -104,3 +104,19 @@ def test_a_zero_estimate_prints_without_a_sign():
     from mitool.cli import _nats
 
     assert _nats(-0.00001) == "0.0000" and _nats(-0.5) == "-0.5000" and _nats(0.25) == "0.2500"
+
+
+def test_a_p_value_at_its_floor_is_flagged_and_the_repr_is_one_line(pair):
+    with pytest.warns(mitool.MitoolWarning, match="smallest 19 permutations can give"):
+        r = mitool.estimate(*pair, resamples=0, permutations=19, jobs=1)
+    assert r.p_value == pytest.approx(1 / 20)
+    text = repr(r)
+    assert "\n" not in text and text.startswith("MIResult(") and "curve" not in text
+    assert r.to_dict()["details_units"] == "nats"
+
+
+def test_the_api_names_its_own_drop_nan(pair):
+    x = pair[0].copy()
+    x[3] = np.nan
+    with pytest.raises(mitool.InputError, match=r"drop_nan=True"):
+        mitool.estimate(x, pair[1], resamples=0)
