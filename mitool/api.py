@@ -19,7 +19,7 @@ import numpy as np
 
 from mitool.choose import choose
 from mitool.device_kernels import set_device
-from mitool.diagnose import ROWS_PER_SYMBOL, diagnose
+from mitool.diagnose import diagnose, few_symbols, first_rows
 from mitool.errors import MitoolError
 from mitool.estimators import EstimatorSpec, get_estimator
 from mitool.estimators.knn import Curve
@@ -393,8 +393,7 @@ def _check_edge(spec: EstimatorSpec, norm: str, k: int, x: np.ndarray, t: np.nda
 
 def _distinct_rows(x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The pair without rows that repeat an earlier joint row (first copies kept, in order)."""
-    _, first = np.unique(np.hstack([x, t]), axis=0, return_index=True)
-    keep = np.sort(first)
+    keep = first_rows(np.hstack([x, t]))
     return x[keep], t[keep]
 
 
@@ -511,7 +510,7 @@ def _notes_on_ties(
     if explicit and spec.family in ("knn", "neural"):
         for tied, name in ((ties.x_tied_rows, names[0]), (ties.t_tied_rows, names[1])):
             symbols = n - tied
-            if symbols <= n / ROWS_PER_SYMBOL:
+            if few_symbols(symbols, n):
                 notes.append(
                     f"{name} takes only {symbols} distinct values: {spec.name} assumes "
                     "continuous data and is biased on discrete data (ksg2 read 0.21 nats "
@@ -522,7 +521,7 @@ def _notes_on_ties(
 
 def _shared_columns(x: np.ndarray, t: np.ndarray) -> list[tuple[int, int]]:
     """Pairs (i, j) where X's column i and T's column j hold the same values in every row and
-    take many values (more than one per ``ROWS_PER_SYMBOL`` rows: continuous)."""
+    take too many values to be discrete (:func:`mitool.diagnose.few_symbols`)."""
 
     def key(column: np.ndarray) -> tuple[float, float, float]:
         return float(column[0]), float(column[-1]), float(column.sum())
@@ -533,10 +532,7 @@ def _shared_columns(x: np.ndarray, t: np.ndarray) -> list[tuple[int, int]]:
     shared = []
     for i, column in enumerate(x.T):
         for j in t_keys.get(key(column), []):
-            if (
-                np.array_equal(column, t[:, j])
-                and len(np.unique(column)) > len(x) / ROWS_PER_SYMBOL
-            ):
+            if np.array_equal(column, t[:, j]) and not few_symbols(len(np.unique(column)), len(x)):
                 shared.append((i, j))
     return shared
 

@@ -213,7 +213,7 @@ def _check_text_labels(
     """Text columns are class labels: only where the estimator treats their side as discrete
     (T for ross; either side for plugin; for auto, a side with few enough distinct values that
     its diagnosis reads it as discrete)."""
-    from mitool.diagnose import MAX_SYMBOLS, ROWS_PER_SYMBOL
+    from mitool.diagnose import ROWS_PER_SYMBOL, few_symbols, first_rows
 
     for side, (table, name) in enumerate(zip(tables, names, strict=True)):
         if not table.text_columns:
@@ -224,8 +224,8 @@ def _check_text_labels(
                 f"{name}: column '{column}' holds text; ross takes class labels in T only"
             )
         finite = table.data[np.all(np.isfinite(table.data), axis=1)]
-        symbols = len(np.unique(finite, axis=0))
-        if symbols > min(len(table.data) / ROWS_PER_SYMBOL, MAX_SYMBOLS):
+        symbols = len(first_rows(finite))
+        if not few_symbols(symbols, len(table.data)):
             raise MitoolError(
                 f"{name}: column '{column}' holds text with {symbols} distinct values in "
                 f"{len(table.data)} rows, too many to read as class labels (at most one per "

@@ -125,6 +125,20 @@ def diagnose(x: np.ndarray, t: np.ndarray) -> Diagnosis:
     return Diagnosis(n=n, x=sx, t=st, copies=copies, copies_are_records=records)
 
 
+def few_symbols(symbols: int, n: int) -> bool:
+    """Whether ``symbols`` distinct rows among ``n`` make a discrete variable: at most one per
+    ``ROWS_PER_SYMBOL`` rows and at most ``MAX_SYMBOLS``."""
+    return symbols <= min(n / ROWS_PER_SYMBOL, MAX_SYMBOLS)
+
+
+def first_rows(a: np.ndarray) -> np.ndarray:
+    """Indices of the first row of each group of equal rows of ``a``, in order (1-D sorts only:
+    the columns' codes combined, :func:`_row_codes`)."""
+    a = a + 0.0  # −0.0 and 0.0 are one value
+    _, first = np.unique(_row_codes([_codes(c) for c in a.T], len(a)), return_index=True)
+    return np.sort(first)
+
+
 def _count_values(column: np.ndarray) -> tuple[int, float]:
     """(the number of distinct values, the share of entries whose value occurs more than once)."""
     ordered = np.sort(column)
@@ -185,7 +199,7 @@ def _side(a: np.ndarray, counted: list[tuple[int, float]], first: np.ndarray | N
     return Side(
         columns=a.shape[1],
         symbols=len(counts),
-        discrete=len(counts) <= min(n / ROWS_PER_SYMBOL, MAX_SYMBOLS),
+        discrete=few_symbols(len(counts), n),
         constant=len(counts) == 1,
         constant_columns=int(constant.sum()),
         smallest_class=int(counts.min()),

@@ -109,8 +109,17 @@ def rank(a: np.ndarray, name: str = "X") -> np.ndarray:
     """
     if np.all(a == a[:1]):
         raise InputError(name, "has zero spread; the 'rank' norm needs at least two values")
-    ranks = rankdata(a, method="average", axis=0)
-    return ndtri(ranks / (len(a) + 1))
+    return normal_scores(average_ranks(a))
+
+
+def average_ranks(a: np.ndarray) -> np.ndarray:
+    """Ranks 1..n of each column of ``a`` (n, d), ties at their average (multiples of ½, exact)."""
+    return rankdata(a.reshape(len(a), -1), method="average", axis=0)
+
+
+def normal_scores(ranks: np.ndarray) -> np.ndarray:
+    """Φ⁻¹(r / (n + 1)) of ranks r in 1..n (n the number of rows)."""
+    return ndtri(ranks / (len(ranks) + 1))
 
 
 def _divide(centred: np.ndarray, spread: float, name: str, norm: str) -> np.ndarray:

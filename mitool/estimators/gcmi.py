@@ -56,23 +56,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.special import digamma, ndtri
-from scipy.stats import rankdata
+from scipy.special import digamma
 
 from mitool.errors import MitoolError
 from mitool.estimators.base import EstimatorSpec, register
 from mitool.estimators.knn import Curve
-from mitool.normalize import NORMS
-
-
-def copnorm(a: np.ndarray) -> np.ndarray:
-    """Normal scores of each column's ranks: Φ⁻¹(r / (n + 1)), ties at their average rank."""
-    return ndtri(_ranks(a) / (len(a) + 1))
-
-
-def _ranks(a: np.ndarray) -> np.ndarray:
-    """Average ranks 1..n of each column of ``a`` (n, d); multiples of ½, exact in float."""
-    return rankdata(a.reshape(len(a), -1), method="average", axis=0)
+from mitool.normalize import NORMS, average_ranks, normal_scores
 
 
 def bias(n: int, d: int) -> float:
@@ -155,7 +144,7 @@ def _informative(ranks: np.ndarray, name: str, notes: list[str]) -> np.ndarray:
 def gcmi_value(x: np.ndarray, t: np.ndarray, *, bias_correct: bool = True) -> tuple[float, list]:
     """(Î in nats, notes) for ``x`` (n, d_x) and ``t`` (n, d_t): copnorm, then the Gaussian MI."""
     notes: list[str] = []
-    rx, rt = _ranks(x), _ranks(t)
+    rx, rt = average_ranks(x), average_ranks(t)
     keep_x = _informative(rx, "X", notes)
     keep_t = _informative(rt, "T", notes)
     if keep_x.size == 0 or keep_t.size == 0:
@@ -168,8 +157,7 @@ def gcmi_value(x: np.ndarray, t: np.ndarray, *, bias_correct: bool = True) -> tu
                     f"gcmi: X column {i} and T column {j} have the same (or reversed) ranks: one "
                     "is a monotone function of the other, and the Gaussian-copula MI is infinite"
                 )
-    zx = ndtri(rx[:, keep_x] / (n + 1))
-    zt = ndtri(rt[:, keep_t] / (n + 1))
+    zx, zt = normal_scores(rx[:, keep_x]), normal_scores(rt[:, keep_t])
     return gaussian_mi(zx, zt, bias_correct=bias_correct), notes
 
 
