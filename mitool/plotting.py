@@ -7,6 +7,16 @@ from typing import Any
 from mitool.errors import MitoolError
 
 
+def require(path: str | None) -> None:
+    """Fail before any work when a plot is asked for (``path`` not None) and matplotlib is
+    missing, so a long run never ends in an install hint without its table. Cheap: finds the
+    package without importing it."""
+    from importlib.util import find_spec
+
+    if path is not None and find_spec("matplotlib") is None:
+        raise MitoolError(f"--plot {path}: plots need matplotlib: pip install 'mitool[plot]'")
+
+
 def pyplot() -> Any:
     """``matplotlib.pyplot`` on the file-only Agg backend, or a one-line install hint."""
     try:
