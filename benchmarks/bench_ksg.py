@@ -92,7 +92,7 @@ def runner(tool: str, x: np.ndarray, t: np.ndarray, sweep: bool = False):
     if tool.startswith("mitool"):
         backend = tool.partition("-")[2] or "auto"
         norm = "global-linf" if sweep else "none"
-        return lambda: mitool.estimate(x, t, norm=norm, resamples=0, backend=backend).value
+        return lambda: mitool.estimate(x, t, norm=norm, resamples=0, search=backend).value
     if tool == "sklearn":
         from sklearn.feature_selection import mutual_info_regression
 

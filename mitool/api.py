@@ -40,7 +40,7 @@ from mitool.resample import (
 )
 from mitool.result import UNITS, CurvePoint, MIResult, convert
 from mitool.ties import JITTER, TieStats, break_ties, jitter, tie_stats
-from mitool.validate import check_pair
+from mitool.validate import check_pair, rows
 
 #: The estimator name that diagnoses the data and chooses (:mod:`mitool.choose`).
 AUTO = "auto"
@@ -73,9 +73,10 @@ def estimate(
     jobs: int | None = None,
     progress: bool = False,
     options: Mapping[str, Any] | None = None,
-    backend: str = "auto",
+    search: str = "auto",
     device: str | None = None,
     names: tuple[str, str] = ("X", "T"),
+    backend: str | None = None,
 ) -> MIResult:
     """Estimate the mutual information I(X; T) between two samples.
 
@@ -111,18 +112,28 @@ def estimate(
     progress : draw a progress bar on stderr while the replicates (or training epochs) run.
     options : the estimator's own settings, e.g. ``{"epochs": 100, "hidden": (100, 100)}`` for
         the neural estimators (:class:`mitool.estimators.neural.NeuralOptions`).
-    backend : the kNN searches' path: ``auto`` (by n, dimension and what is installed),
+    search : the kNN searches' path: ``auto`` (by n, dimension and what is installed),
         ``tree``, ``numba``, ``brute`` or ``torch``; every path gives identical counts
         (:mod:`mitool.neighbors`).
-    device : ``cpu``, ``cuda`` or ``auto``: where the torch backend (chosen by ``auto`` when the
-        device is not the CPU) or a neural estimator runs.
+    device : ``cpu``, ``cuda`` or ``auto``: where the torch search path (chosen by ``auto``
+        when the device is not the CPU) or a neural estimator runs.
     names : how to call X and T in messages (file names on the command line).
+    backend : the old name of ``search``, kept for one release (a DeprecationWarning);
+        ``backend`` now names where tasks run (processes, Dask), as in ``mitool trace``.
 
     Returns
     -------
     MIResult, whose warnings are also issued as :class:`MitoolWarning`.
     """
     started = time.perf_counter()
+    if backend is not None:
+        warnings.warn(
+            "estimate(backend=...) is now estimate(search=...); backend will name where tasks "
+            "run (processes, Dask), as in mitool trace",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        search = backend
     if estimator == AUTO:
         if norm is not None:
             raise MitoolError(
@@ -150,7 +161,7 @@ def estimate(
     spec, norm = _spec_and_norm(estimator, norm)
     _check_edge(spec, norm, k, x, t)
     grid = _check_scales(scales) if spec.sweeps_scale and norm in GLOBAL_NORMS else (1.0,)
-    backend, device = _check_backend(spec.family, backend, device)
+    search, device = _check_search(spec.family, search, device)
     if spec.family == "neural" and device != "cpu":
         options = {"device": device, **(options or {})}
     settings = spec.make_options(options)
@@ -170,7 +181,7 @@ def estimate(
         exhaustive=full_curve,
         options=settings,
         progress=progress,
-        backend=backend,
+        backend=search,
         device=device,
         names=names,
     )
@@ -183,6 +194,12 @@ def estimate(
         raise MitoolError(
             f"{estimator} gave a non-finite estimate ({value}) on these data; try --estimator "
             "auto, or another estimator or norm"
+        )
+    if len(grid) > 1 and grid[best] in (min(grid), max(grid)):
+        side = "smallest" if grid[best] == min(grid) else "largest"
+        notes.append(
+            f"c* = {grid[best]:g} is the {side} c on the grid ({min(grid):g} to {max(grid):g}): "
+            "the maximum of Î(X; c·T) over c may lie beyond it; widen --scales to look"
         )
     if value > math.log(len(x)):
         notes.append(
@@ -197,7 +214,7 @@ def estimate(
         k=k,
         grid=grid,
         options=settings,
-        backend=backend,
+        backend=search,
         device=device,
     )
     interval, null = _resample(
@@ -397,14 +414,14 @@ def _distinct_rows(x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return x[keep], t[keep]
 
 
-def _check_backend(family: str, backend: str, device: str | None) -> tuple[str, str]:
-    if backend not in BACKENDS:
-        raise MitoolError(f"unknown backend '{backend}'; choose one of: {', '.join(BACKENDS)}")
+def _check_search(family: str, search: str, device: str | None) -> tuple[str, str]:
+    if search not in BACKENDS:
+        raise MitoolError(f"unknown search path '{search}'; choose one of: {', '.join(BACKENDS)}")
     if device not in (None, "cpu", "cuda", "auto"):
         raise MitoolError(f"unknown device '{device}'; choose one of: cpu, cuda, auto")
-    if family == "knn" and backend == "auto" and device in ("cuda", "auto"):
-        backend = "torch"  # the GPU path: chunked all-pairs in float64
-    return backend, device or "cpu"
+    if family == "knn" and search == "auto" and device in ("cuda", "auto"):
+        search = "torch"  # the GPU path: chunked all-pairs in float64
+    return search, device or "cpu"
 
 
 #: Seeds are whole numbers in [0, 2^63): what every numpy generator takes.
@@ -499,7 +516,7 @@ def _notes_on_ties(
     notes = []
     if ties.jittered:
         notes.append(
-            f"{ties.duplicate_rows or ties.x_tied_rows} repeated row(s) ({ties.zero_radius} "
+            f"{rows(ties.duplicate_rows or ties.x_tied_rows)} repeated ({ties.zero_radius} "
             f"with a zero k-th neighbour distance) were separated by seeded jitter of "
             f"{ties.jitter:g} x each column's sd; the jitter does not remove their effect: kNN "
             "estimators count each copy as a neighbour, which inflates the estimate (every row "
@@ -540,7 +557,7 @@ def _shared_columns(x: np.ndarray, t: np.ndarray) -> list[tuple[int, int]]:
 def _notes_on_columns(
     x: np.ndarray, t: np.ndarray, names: tuple[str, str], dropped: int
 ) -> list[str]:
-    notes = [f"dropped {dropped} row(s) holding NaN or inf"] if dropped else []
+    notes = [f"dropped {rows(dropped)} holding NaN or inf"] if dropped else []
     for i, j in _shared_columns(x, t)[:1]:
         notes.append(
             f"{names[0]} column {i} and {names[1]} column {j} hold the same continuous values: "

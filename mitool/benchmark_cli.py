@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import sys
 import time
 from typing import Optional
 
@@ -33,10 +34,26 @@ def _rows(base: str, transforms: str, dims: str, n: int, ordered: bool) -> list[
     if base not in BASES:
         raise MitoolError(f"unknown base '{base}'; choose one of: {', '.join(BASES)}")
     if n < 10:
-        raise MitoolError(f"--n must be at least 10, got {n}")
+        raise MitoolError(f"--samples must be at least 10, got {n}")
     sets = [parse(s) for s in transforms.split(";")]
     sets = [s if ordered else canonical(s) for s in sets]
     return [Row(base, s, d, n) for s in sets for d in _ints(dims, "--dims")]
+
+
+def _old_names(
+    n: Optional[int], old_n: Optional[int], pairs: Optional[str], old_pairs: Optional[str]
+) -> tuple[Optional[int], Optional[str]]:
+    """``--n`` and ``--estimators`` are the old names of ``--samples`` and ``--pairs`` (the
+    names every other command uses), accepted for one more release with a warning."""
+    for old, new, given, current in (
+        ("--n", "--samples", old_n, n),
+        ("--estimators", "--pairs", old_pairs, pairs),
+    ):
+        if given is not None:
+            if current is not None:
+                raise MitoolError(f"{old} is the old name of {new}; give only {new}")
+            print(f"mitool: warning: {old} is now {new}", file=sys.stderr)
+    return (n if old_n is None else old_n), (pairs if old_pairs is None else old_pairs)
 
 
 def benchmark_cmd(
@@ -55,29 +72,44 @@ def benchmark_cmd(
     ),
     dims: str = typer.Option("2", "--dims", help="Dimensions d per side, e.g. 2,4,6."),
     n: Optional[int] = typer.Option(
-        None, "--n", help="Rows per trial (default 1000; 5000 per task with --suite)."
+        None,
+        "--samples",
+        "-n",
+        help="Rows per trial (default 1000; 5000 per task with --suite).",
+        show_default=False,
     ),
     trials: int = typer.Option(40, "--trials", help="Trials per row."),
     estimators: Optional[str] = typer.Option(
         None,
-        "--estimators",
+        "--pairs",
         help="estimator/norm pairs (default: ksg/none,bi-ksg/none,ksg/local,ksg/global,"
         "ksg/global-linf).",
     ),
+    old_n: Optional[int] = typer.Option(None, "--n", hidden=True, help="Old name of --samples."),
+    old_pairs: Optional[str] = typer.Option(
+        None, "--estimators", hidden=True, help="Old name of --pairs."
+    ),
     k: int = typer.Option(3, "-k", "--neighbors", help="Neighbours of the kNN estimators."),
     seed: int = typer.Option(0, "--seed", help="Seed of every trial."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Processes (default: all)."),
+    jobs: Optional[int] = typer.Option(
+        None, "--jobs", "-j", help="Worker processes (default: all cores, at most one per task)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
     csv_path: Optional[str] = typer.Option(None, "--csv", help="Also write the scores to a CSV."),
     suite: Optional[str] = typer.Option(
         None,
         "--suite",
         help="Run the accuracy suite (tasks with exact MI, mitool.suite) instead: tuning or "
-        "heldout. --estimators are the pairs (estimator/norm or estimator), --n the rows per "
-        "task; prints per-group MAE, Spearman, within x1.5 and every task (markdown or --json).",
+        "heldout. --pairs are the pairs (estimator/norm or estimator), --samples the rows "
+        "per task; prints per-group MAE, Spearman, within x1.5 and every task (markdown or "
+        "--json).",
     ),
 ) -> None:
-    """Estimators against known ground truth: normalized RMSE, Spearman and bias (paper §5.2)."""
+    """Estimators against known ground truth: normalized RMSE, Spearman and bias.
+
+    The study of §5.2 of 'Towards Robust Scale-Invariant Mutual Information Estimators'
+    (anonymous, under review), or mitool's accuracy suite (--suite)."""
+    n, estimators = _old_names(n, old_n, estimators, old_pairs)
     if suite is not None:
         if preset is not None:
             raise MitoolError("--suite and --preset are different studies; give one of them")
@@ -85,7 +117,7 @@ def benchmark_cmd(
         return
     if preset is not None and n is not None:
         raise MitoolError(
-            "--n does not apply to --preset: a preset runs the paper's rows at the paper's n"
+            "--samples does not apply to --preset: a preset runs the paper's rows at the paper's n"
         )
     n = 1000 if n is None else n
     paper: list[dict[str, float | None]] | None = None

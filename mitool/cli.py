@@ -11,12 +11,14 @@ from typing import Optional
 import numpy as np
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from typer.exceptions import TyperException
 
 from mitool import __version__
 from mitool.api import DEFAULT_SCALES, MitoolWarning, estimate
-from mitool.errors import MitoolError
+from mitool.cli_format import PlainUsage, WholeSummaries
+from mitool.errors import Interrupted, MitoolError
 from mitool.estimators import get_estimator
 from mitool.io import Table as FileTable
 from mitool.io import load_pair
@@ -27,6 +29,8 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # click's plain help: no "<bool>" metavar on every flag
+    cls=WholeSummaries,
     help="Scale-invariant mutual information estimation from files.",
 )
 
@@ -51,6 +55,13 @@ def _main(
     """Scale-invariant mutual information estimation from files."""
 
 
+X_COLS_HELP = (
+    "Columns of X: names or 0-based indices, ranges allowed, e.g. a,b or 0-2 (default: all; "
+    "with one table, every column not in --t-cols)."
+)
+T_COLS_HELP = "Columns of T, like --x-cols (with one table, default: every column not in X)."
+
+
 def _split(text: Optional[str]) -> Optional[list[str]]:
     return None if text is None else [c.strip() for c in text.split(",") if c.strip()]
 
@@ -64,16 +75,20 @@ def _parse_scales(text: Optional[str]) -> tuple[float, ...]:
         raise MitoolError(f"--scales must be comma-separated numbers, got '{text}'") from None
 
 
-@app.command("estimate")
+@app.command("estimate", cls=PlainUsage)
 def estimate_cmd(
     x: str = typer.Argument(
-        ..., help="X: .npy, .npz:key, .h5:/dataset, .parquet or .csv; '-' reads standard input."
+        ...,
+        metavar="X",
+        help="X: .npy, .npz:key, .h5:/dataset, .parquet or .csv; '-' reads standard input.",
     ),
     t: Optional[str] = typer.Argument(
-        None, help="T, like X. Omit it when X is one table holding both (--x-cols, --t-cols)."
+        None,
+        metavar="T",
+        help="T, like X. Omit it when X is one table holding both (--x-cols, --t-cols).",
     ),
-    x_cols: Optional[str] = typer.Option(None, "--x-cols", help="Columns of X, e.g. a,b."),
-    t_cols: Optional[str] = typer.Option(None, "--t-cols", help="Columns of T, e.g. c."),
+    x_cols: Optional[str] = typer.Option(None, "--x-cols", help=X_COLS_HELP),
+    t_cols: Optional[str] = typer.Option(None, "--t-cols", help=T_COLS_HELP),
     fmt: Optional[str] = typer.Option(
         None, "--format", help="Format of '-' (csv or npy) or of a file with another extension."
     ),
@@ -135,10 +150,13 @@ def estimate_cmd(
         help="cpu, cuda or auto: where a neural estimator trains, or where kNN searches run "
         "(all pairs in torch) (default: cpu).",
     ),
-    backend: str = typer.Option(
+    search: str = typer.Option(
         "auto",
-        "--backend",
+        "--search",
         help="kNN search path: auto, tree, numba, brute or torch (identical results).",
+    ),
+    backend: Optional[str] = typer.Option(
+        None, "--backend", hidden=True, help="The old name of --search (one more release)."
     ),
     evaluation: Optional[str] = typer.Option(
         None, "--eval", help="Neural: train (the bound on the training rows) or heldout."
@@ -163,11 +181,17 @@ def estimate_cmd(
         remine_lambda=remine_lambda,
         remine_c=remine_c,
     )
+    if backend is not None:
+        _say(
+            "mitool: warning: --backend is now --search (the kNN search path); --backend will "
+            "name where tasks run (processes, Dask), as in mitool trace"
+        )
+        search = backend
     labels = estimator in TEXT_LABEL_ESTIMATORS
     tx, tt = load_pair(
         x, t, x_cols=_split(x_cols), t_cols=_split(t_cols), fmt=fmt, text_labels=labels
     )
-    names = (tx.source, tt.source) if t is not None else (f"{tx.source} (X)", f"{tx.source} (T)")
+    names = side_names(tx, tt, one_table=t is None, selected=(x_cols, t_cols))
     _check_text_labels(estimator, (tx, tt), names)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MitoolWarning)
@@ -189,7 +213,7 @@ def estimate_cmd(
             jobs=jobs,
             progress=stderr_is_terminal() and not as_json,
             options=options,
-            backend=backend,
+            search=search,
             device=device,
             names=names,
         )
@@ -201,6 +225,29 @@ def estimate_cmd(
         print(json.dumps(result.to_dict(), allow_nan=False))
     else:
         Console().print(_table(result, names, norm_by_default=norm is None and not result.choice))
+
+
+def side_names(
+    tx: FileTable,
+    tt: FileTable,
+    *,
+    one_table: bool,
+    selected: tuple[Optional[str], Optional[str]] = (None, None),
+) -> tuple[str, str]:
+    """How X and T are called in titles and messages: the source, and the columns when a
+    selection picked them ("data.csv[a,b]"); "(X)"/"(T)" when one table holds both."""
+
+    def name(table: FileTable, chosen: Optional[str], side: str) -> str:
+        label = table.source
+        if chosen is not None or one_table:
+            label += (
+                f"[{','.join(table.columns)}]"
+                if len(table.columns) <= 6
+                else (f"[{','.join(table.columns[:5])},… {len(table.columns)} columns]")
+            )
+        return f"{label} ({side})" if one_table else label
+
+    return name(tx, selected[0], "X"), name(tt, selected[1], "T")
 
 
 #: Estimators that read text columns as class labels: those that treat a side as symbols.
@@ -258,7 +305,7 @@ def _write_trace(path: str, result: MIResult) -> None:
 
 
 def _table(result: MIResult, names: tuple[str, str], norm_by_default: bool = False) -> Table:
-    table = Table(title=f"I({names[0]}; {names[1]})", show_header=False)
+    table = Table(title=escape(f"I({names[0]}; {names[1]})"), show_header=False)
     table.add_column("field", style="bold")
     table.add_column("value")
     ties = result.ties
@@ -270,7 +317,7 @@ def _table(result: MIResult, names: tuple[str, str], norm_by_default: bool = Fal
         ("k", str(result.k)),
         ("n", str(result.n)),
         ("d_x, d_t", f"{result.d_x}, {result.d_t}"),
-        ("c*", "-" if result.scale is None else f"{result.scale:g}"),
+        ("c*", "-" if result.scale is None else _best_scale(result)),
         (
             "ties",
             f"{ties.duplicate_rows} duplicate rows, {ties.zero_radius} zero radii"
@@ -293,6 +340,13 @@ def _table(result: MIResult, names: tuple[str, str], norm_by_default: bool = Fal
     for field, value in rows:
         table.add_row(field, value)
     return table
+
+
+def _best_scale(result: MIResult) -> str:
+    """c* and what it is: the c on the grid where Î(X; c·T) was largest (the estimate)."""
+    grid = [point.c for point in result.curve or ()]
+    where = f" on the grid {min(grid):g}-{max(grid):g}" if grid else ""
+    return f"{result.scale:g} (the c of the largest Î(X; c·T){where}; T scaled by c after the norm)"
 
 
 def _nats(value: float) -> str:
@@ -329,12 +383,12 @@ def _uncertainty_rows(result: MIResult) -> list[tuple[str, str]]:
     return rows
 
 
-@app.command("diagnose")
+@app.command("diagnose", cls=PlainUsage)
 def diagnose_cmd(
-    x: str = typer.Argument(..., help="X, as for estimate."),
-    t: Optional[str] = typer.Argument(None, help="T, as for estimate."),
-    x_cols: Optional[str] = typer.Option(None, "--x-cols", help="Columns of X, e.g. a,b."),
-    t_cols: Optional[str] = typer.Option(None, "--t-cols", help="Columns of T, e.g. c."),
+    x: str = typer.Argument(..., metavar="X", help="X, as for estimate."),
+    t: Optional[str] = typer.Argument(None, metavar="T", help="T, as for estimate."),
+    x_cols: Optional[str] = typer.Option(None, "--x-cols", help=X_COLS_HELP),
+    t_cols: Optional[str] = typer.Option(None, "--t-cols", help=T_COLS_HELP),
     fmt: Optional[str] = typer.Option(None, "--format", help="Format, as for estimate."),
     drop_nan: bool = typer.Option(False, "--drop-nan", help="Drop rows holding NaN or inf."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
@@ -347,7 +401,7 @@ def diagnose_cmd(
     tx, tt = load_pair(
         x, t, x_cols=_split(x_cols), t_cols=_split(t_cols), fmt=fmt, text_labels=True
     )
-    names = (tx.source, tt.source) if t is not None else (f"{tx.source} (X)", f"{tx.source} (T)")
+    names = side_names(tx, tt, one_table=t is None, selected=(x_cols, t_cols))
     _check_text_labels("auto", (tx, tt), names)
     xs, ts, dropped = check_pair(tx.data, tt.data, k=1, names=names, drop_nan=drop_nan)
     diagnosis = diagnose(xs, ts)
@@ -356,10 +410,10 @@ def diagnose_cmd(
         payload = {"diagnosis": diagnosis.to_dict(), "choice": choice.to_dict()}
         print(json.dumps({**payload, "dropped_rows": dropped}))
         return
-    table = Table(title=f"diagnosis of ({names[0]}, {names[1]})")
+    table = Table(title=escape(f"diagnosis of ({names[0]}, {names[1]})"))
     table.add_column("", style="bold")
-    table.add_column(names[0])
-    table.add_column(names[1])
+    table.add_column(escape(names[0]))
+    table.add_column(escape(names[1]))
     for field, label in (
         ("columns", "columns"),
         ("symbols", "distinct rows"),
@@ -405,11 +459,13 @@ def main(argv: Optional[list[str]] = None) -> int:
         return 2
     except TyperException as exc:  # a usage error: unknown option, bad value, missing argument
         message = exc.format_message()
-        if message:  # no arguments at all: the help was printed, and says it all
+        if type(exc).__name__ == "NoArgsIsHelpError":  # no arguments: the help says it all
+            print(message)
+        elif message:
             _say(f"mitool: error: {message}")
         return 2
-    except typer.Abort:
-        _say("mitool: aborted")
+    except (Interrupted, KeyboardInterrupt, typer.Abort):
+        _say("mitool: interrupted")
         return 130
     except MemoryError:
         _say("mitool: error: out of memory; try fewer rows")

@@ -20,3 +20,7 @@ class InputError(MitoolError):
         self.source = source
         self.problem = problem
         super().__init__(f"{source}: {problem}")
+
+
+class Interrupted(Exception):  # noqa: N818 (not an error: the user stopped the run)
+    """The user pressed Ctrl-C: the command line prints one line and exits with status 130."""

@@ -8,6 +8,8 @@ neighbour query uses the worker's share of the cores, so the machine is not over
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -29,15 +31,40 @@ def cores() -> int:
 
 def resolve_jobs(jobs: int | None) -> int:
     """The number of worker processes: None means all cores, a negative number cores + 1 + jobs
-    (joblib's convention: -1 is all, -2 all but one)."""
+    (joblib's convention: -1 is all, -2 all but one); never more than the cores, since every
+    task is CPU-bound and each worker holds its own copy of the data (``--jobs 1000`` once
+    started 50 processes holding 11.4 GB)."""
     if jobs is None:
         return cores()
     if jobs == 0:
         raise MitoolError("--jobs must be a positive number of processes, or negative for all")
-    return max(1, cores() + 1 + jobs) if jobs < 0 else jobs
+    return max(1, cores() + 1 + jobs) if jobs < 0 else min(jobs, cores())
+
+
+#: Name of the thread that ends a worker process whose parent has gone.
+WATCHDOG = "mitool-parent-watch"
+
+
+def exit_with_parent(poll: float = 1.0) -> None:
+    """In a worker process, end the process within ``poll`` seconds of its parent's death.
+
+    A parent killed by SIGKILL cannot stop its workers, and joblib's (loky's) idle workers
+    then live on for minutes, reparented to init. A daemon thread polls the parent's pid and
+    calls ``os._exit`` when it changes; it is started once per process (found by its name)."""
+    if any(thread.name == WATCHDOG for thread in threading.enumerate()):
+        return
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll)
+        os._exit(1)
+
+    threading.Thread(target=watch, name=WATCHDOG, daemon=True).start()
 
 
 def _in_worker(threads: int, fn: Callable[..., R], args: Sequence[Any]) -> R:
+    exit_with_parent()
     set_threads(threads)
     return fn(*args)
 

@@ -1,9 +1,11 @@
 """Information-plane tracing: I(X; Z) and I(Z; Y) of hidden layers Z across training epochs.
 
-Paper 000, §5.3, Figures 6 and 9, Appendix D.3/G: after every epoch, estimate the information
-a hidden layer Z keeps about the inputs X and about the labels Y, and set it beside the scale
-of the features, |Z| (the mean Euclidean norm of Z's rows). An unnormalised kNN estimate of
-I(X; Z) follows |Z| (Proposition 3: Î(X; αZ) → 0 as α → 0 or ∞); a scale-invariant one
+From 'Towards Robust Scale-Invariant Mutual Information Estimators' (anonymous, under
+review), §5.3, Figures 6 and 9, Appendix D.3/G, on the information plane of Shwartz-Ziv &
+Tishby (2017): after every epoch, estimate the information a hidden layer Z keeps about the
+inputs X and about the labels Y, and set it beside the scale of the features, |Z| (the mean
+Euclidean norm of Z's rows). An unnormalised kNN estimate of I(X; Z) follows |Z|
+(Proposition 3: Î(X; αZ) → 0 as α → 0 or ∞); a scale-invariant one
 (``ksg/global-linf``) does not, so a trend it shows is a trend of the information.
 
 A run is the inputs, the labels and one activation array per epoch and layer, rows aligned:
@@ -48,6 +50,7 @@ from mitool.estimators.discrete import label_codes
 from mitool.parallel import parallel_map, resolve_jobs
 from mitool.plotting import pyplot, save
 from mitool.progress import progress_bar
+from mitool.result import UNITS, convert
 from mitool.validate import as_samples
 
 #: The pairs traced by default: the raw estimator against the scale-invariant one (Fig. 6).
@@ -58,6 +61,9 @@ QUANTITIES = ("I(X;Z)", "I(Z;Y)")
 MAX_CLASSES = 256
 Y_KINDS = ("auto", "discrete", "continuous")
 BACKENDS = ("processes", "dask")
+#: Damaged lines of the output file named one by one in the warning; the rest are counted.
+_NAMED_LINES = 10
+_NPY_MAGIC = b"\x93NUMPY"
 
 _EPOCH_GROUP = re.compile(r"^epoch_?(\d+)$")
 _EPOCH_FILE = re.compile(r"^epoch_?(\d+)_(.+)\.npy$")
@@ -77,6 +83,7 @@ class Run:
     y : labels, float64 (n, d_y).
     activations : ``{(epoch, layer): Z}``, each float64 (n, d_z), in epoch then layer order.
     y_discrete : whether Y holds class labels (I(Z; Y) by the ``ross`` estimator).
+    labels : where the labels came from (the file, or ``RUN:/dataset``), for messages.
     """
 
     source: str
@@ -84,6 +91,7 @@ class Run:
     y: np.ndarray
     activations: dict[tuple[int, str], np.ndarray]
     y_discrete: bool
+    labels: str = ""
 
     @property
     def epochs(self) -> list[int]:
@@ -178,7 +186,8 @@ def read_run(
                 _where(path, entries[key], folder), f"has {len(z)} rows; the inputs have {len(xs)}"
             )
         activations[key] = z
-    return Run(path, xs, ys, activations, _is_discrete(ys, y_kind, path))
+    labels = _where(path, listing["labels"], folder)
+    return Run(path, xs, ys, activations, _is_discrete(ys, y_kind, labels), labels)
 
 
 def _in_folder(folder: str, name: str) -> str:
@@ -215,18 +224,19 @@ def _load(path: str, entry: str, folder: bool, what: str) -> np.ndarray:
     if folder:
         if not os.path.isfile(entry):
             raise InputError(where, f"not found (the {what} of the run)")
-        try:
-            array = np.load(entry, allow_pickle=False)
-        except ValueError as exc:
-            raise InputError(where, f"cannot read as .npy: {str(exc).splitlines()[0]}") from None
+        array = _load_npy(entry, what)
     else:
         import h5py
 
-        with h5py.File(path, "r") as f:
-            node = f.get(entry)
-            if not isinstance(node, h5py.Dataset):
-                raise InputError(where, f"no such dataset (the {what} of the run)")
-            array = node[()]
+        try:
+            with h5py.File(path, "r") as f:
+                node = f.get(entry)
+                if not isinstance(node, h5py.Dataset):
+                    raise InputError(where, f"no such dataset (the {what} of the run)")
+                array = node[()]
+        except OSError as exc:
+            problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise InputError(where, f"cannot read the {what} of the run: {problem}") from None
     array = np.asarray(array)
     if array.ndim > 2:
         array = array.reshape(len(array), -1)
@@ -234,6 +244,27 @@ def _load(path: str, entry: str, folder: bool, what: str) -> np.ndarray:
     if not np.all(np.isfinite(samples)):
         raise InputError(where, "contains NaN or inf")
     return samples
+
+
+def _load_npy(entry: str, what: str) -> np.ndarray:
+    """One .npy file, or a one-line error naming it: empty, cut short, not a .npy file at all
+    (np.load raises EOFError on an empty file, which the command line would take for Ctrl-D)."""
+    try:
+        with open(entry, "rb") as f:
+            head = f.read(len(_NPY_MAGIC))
+            if not head:
+                raise InputError(
+                    entry, f"is empty (0 bytes); expected a .npy array (the {what} of the run)"
+                )
+            if head != _NPY_MAGIC:
+                raise InputError(entry, f"is not a .npy file (the {what} of the run)")
+            f.seek(0)
+            return np.load(f, allow_pickle=False)
+    except OSError as exc:
+        raise InputError(entry, f"cannot read ({exc.strerror or exc})") from None
+    except (ValueError, EOFError) as exc:
+        problem = str(exc).splitlines()[0] if str(exc) else "the file ends too early"
+        raise InputError(entry, f"cannot read as .npy: {problem}") from None
 
 
 def _is_discrete(y: np.ndarray, y_kind: str, source: str) -> bool:
@@ -362,12 +393,6 @@ def estimate_task(
     }
 
 
-def _weight(task: Task, resamples: int) -> int:
-    """Rough cost on the progress bar: a global-norm kNN sweep is about 20 estimates."""
-    sweep = get_estimator(task.estimator).sweeps_scale and task.norm.startswith("global")
-    return (20 if sweep else 1) * (1 + resamples // 2)
-
-
 # --- the trace ----------------------------------------------------------------------------------
 
 
@@ -383,6 +408,10 @@ class TraceResult:
     out : the JSON lines file.
     computed, reused : tasks computed now and tasks read back from ``out``.
     seconds : wall time.
+    units : ``nats`` or ``bits``: the units of :meth:`curve`, :meth:`reported`, :meth:`to_dict`
+        and the plots. The records (and the file) always hold nats.
+    damaged_lines : numbers (from 1) of the lines of ``out`` that could not be read back and
+        were skipped; the estimates they held were recomputed.
     """
 
     source: str
@@ -397,6 +426,8 @@ class TraceResult:
     reused: int = 0
     seconds: float = 0.0
     settings: dict[str, Any] = field(default_factory=dict)
+    units: str = "nats"
+    damaged_lines: list[int] = field(default_factory=list)
     _index: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def value(self, epoch: int, layer: str, pair: str, quantity: str) -> dict[str, Any]:
@@ -406,9 +437,23 @@ class TraceResult:
                            for r in self.records}  # fmt: skip
         return self._index[(epoch, layer, pair, quantity)]
 
+    def reported(self, epoch: int, layer: str, pair: str, quantity: str) -> dict[str, Any]:
+        """The value, interval, estimator and norm of one estimate, in :attr:`units`."""
+        record = self.value(epoch, layer, pair, quantity)
+        return {
+            **{key: self._in_units(record.get(key)) for key in ("value", "ci_low", "ci_high")},
+            "estimator": record["estimator"],
+            "norm": record["norm"],
+        }
+
+    def _in_units(self, nats: float | None) -> float | None:
+        return None if nats is None else convert(float(nats), self.units)
+
     def curve(self, layer: str, pair: str, quantity: str) -> np.ndarray:
-        """The quantity over the epochs, in nats."""
-        return np.array([_num(self.value(e, layer, pair, quantity)["value"]) for e in self.epochs])
+        """The quantity over the epochs, in :attr:`units` (NaN where there is no estimate)."""
+        return np.array(
+            [_num(self.reported(e, layer, pair, quantity)["value"]) for e in self.epochs]
+        )
 
     def scale_curve(self, layer: str) -> np.ndarray:
         return np.array([self.scales[(e, layer)] for e in self.epochs])
@@ -434,6 +479,7 @@ class TraceResult:
             "epochs": self.epochs,
             "layers": self.layers,
             "labels": "discrete" if self.y_discrete else "continuous",
+            "units": self.units,
             "settings": self.settings,
             "rows": [
                 {
@@ -441,13 +487,7 @@ class TraceResult:
                     "layer": layer,
                     "scale_z": self.scales[(e, layer)],
                     "estimates": {
-                        pair: {
-                            q: {
-                                key: self.value(e, layer, pair, q)[key]
-                                for key in ("value", "ci_low", "ci_high", "estimator", "norm")
-                            }
-                            for q in QUANTITIES
-                        }
+                        pair: {q: self.reported(e, layer, pair, q) for q in QUANTITIES}
                         for pair in self.pairs
                     },
                 }
@@ -458,6 +498,7 @@ class TraceResult:
             "correlation_with_scale": self.correlations(),
             "computed": self.computed,
             "reused": self.reused,
+            "damaged_lines": self.damaged_lines,
             "seconds": self.seconds,
             "version": __version__,
         }
@@ -477,33 +518,100 @@ def default_out(source: str) -> str:
 
 
 def read_done(out: str) -> dict[str, dict[str, Any]]:
-    """The estimates already in the output file, by identity (a torn last line is skipped)."""
+    """The estimates already in the output file, by identity (damaged lines are skipped)."""
+    return read_trace(out)[0]
+
+
+def read_trace(out: str) -> tuple[dict[str, dict[str, Any]], list[int]]:
+    """The estimates in the output file by identity, and the numbers (from 1) of the lines that
+    could not be read back: not UTF-8, not JSON (e.g. cut short by an interruption), or not a
+    whole record (a key missing, a value that is not a number). Blank lines are ignored. The
+    tasks of damaged lines are simply not done, so they are recomputed."""
     done: dict[str, dict[str, Any]] = {}
+    damaged: list[int] = []
     if not os.path.exists(out):
-        return done
+        return done, damaged
     try:
-        with open(out) as f:
-            for line in f:
-                try:
-                    record = json.loads(line)
+        with open(out, "rb") as f:
+            for number, raw in enumerate(f, start=1):
+                if not raw.strip():
+                    continue
+                record = _parse_record(raw)
+                if record is None:
+                    damaged.append(number)
+                else:
                     done[record["identity"]] = record
-                except (json.JSONDecodeError, KeyError, TypeError):
-                    continue  # a line cut short by an interruption: recomputed
     except OSError as exc:
         raise MitoolError(f"{out}: cannot read the trace ({exc.strerror})") from None
-    return done
+    return done, damaged
+
+
+#: Keys of a record and their types; a value that is None means "no estimate".
+_NUMBERS = ("value", "ci_low", "ci_high")
+_TEXTS = ("layer", "pair", "quantity", "estimator", "norm", "identity")
+
+
+def _parse_record(raw: bytes) -> dict[str, Any] | None:
+    """One line of the output file as a record, or None when it is damaged."""
+    try:
+        record = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(record, dict):
+        return None
+    if not isinstance(record.get("epoch"), int) or isinstance(record.get("epoch"), bool):
+        return None
+    if not all(isinstance(record.get(key), str) for key in _TEXTS):
+        return None
+    for key in _NUMBERS:
+        if key not in record or not _is_number_or_none(record[key]):
+            return None
+    notes = record.get("warnings")
+    if notes is not None and not (
+        isinstance(notes, list) and all(isinstance(n, str) for n in notes)
+    ):
+        return None
+    try:  # the record is the estimate its identity names
+        identity = json.loads(record["identity"])
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(identity, dict) or "digest" not in identity:
+        return None
+    if any(record.get(key) != v for key, v in identity.items() if key != "digest"):
+        return None
+    return record
+
+
+def _is_number_or_none(v: Any) -> bool:
+    if v is None:
+        return True
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _damage_note(out: str, damaged: Sequence[int]) -> str:
+    """The one-line warning about the damaged lines of the output file."""
+    named = ", ".join(map(str, damaged[:_NAMED_LINES]))
+    more = f" and {len(damaged) - _NAMED_LINES} more" if len(damaged) > _NAMED_LINES else ""
+    lines = "line" if len(damaged) == 1 else "lines"
+    return (
+        f"{out}: skipped {len(damaged)} damaged {lines} ({lines} {named}{more}: not a whole "
+        f"record); any estimate they held is recomputed and appended"
+    )
 
 
 def _append(out: str, records: list[dict[str, Any]]) -> None:
+    """Append one line per record; a last line without its newline (cut short, or damaged) is
+    ended first, so that it stays a damaged line of its own and the next record is whole."""
     try:
-        with open(out, "a+") as f:
+        with open(out, "ab+") as f:
             f.seek(0, os.SEEK_END)
-            if f.tell():  # after a torn line, start a new one
-                f.seek(f.tell() - 1)
-                if f.read(1) != "\n":
-                    f.write("\n")
+            if f.tell():
+                f.seek(-1, os.SEEK_END)
+                if f.read(1) != b"\n":
+                    f.seek(0, os.SEEK_END)
+                    f.write(b"\n")
             for record in records:
-                f.write(json.dumps(record, allow_nan=False) + "\n")
+                f.write((json.dumps(record, allow_nan=False) + "\n").encode("utf-8"))
             f.flush()
             os.fsync(f.fileno())
     except OSError as exc:
@@ -547,6 +655,7 @@ def trace(
     backend: str = "processes",
     scheduler: str | None = None,
     chunk: int | None = None,
+    units: str = "nats",
 ) -> TraceResult:
     """Estimate I(X; Z) and I(Z; Y) for every epoch, layer and estimator/norm pair of ``run``.
 
@@ -561,16 +670,24 @@ def trace(
         the estimates already there, with the same settings and data, are not recomputed.
     backend : ``processes`` (this machine) or ``dask`` (the cluster at ``scheduler``).
     chunk : tasks per appended chunk (default: twice the number of processes).
+    units : ``nats`` or ``bits``, for what the result reports (the file always holds nats).
+
+    Damaged lines of ``out`` (an interrupted write, an edit) are skipped with one
+    :class:`~mitool.MitoolWarning` naming them, and their estimates are recomputed.
     """
     started = time.perf_counter()
+    check_units(units)
     pairs = parse_pairs(pairs)
     if resamples < 0 or resamples == 1:
         raise MitoolError(f"resamples must be 0 (no interval) or at least 2, got {resamples}")
     if k < 1 or k >= len(run.x):
         raise MitoolError(f"k must be between 1 and n - 1 = {len(run.x) - 1}, got {k}")
     workers = resolve_jobs(jobs)
-    if run.y_discrete:
-        label_codes(run.y)  # whole numbers, each label in at least 2 rows: checked once, here
+    if run.y_discrete:  # each label in at least 2 rows: checked once, here
+        try:
+            label_codes(run.y)
+        except MitoolError as exc:
+            raise InputError(run.labels or run.source, str(exc)) from None
     out = out or default_out(run.source)
     settings = {"k": k, "seed": seed, "resamples": resamples, "n": len(run.x)}
     digests = {"x": _digest(run.x), "y": _digest(run.y)}
@@ -583,13 +700,16 @@ def trace(
         z = z_digests[(task.epoch, task.layer)]
         first, second = (digests["x"], z) if task.quantity == QUANTITIES[0] else (z, digests["y"])
         identities.append(task.identity(settings, f"{first}:{second}"))
-    done = read_done(out)
+    done, damaged = read_trace(out)
+    if damaged:
+        warnings.warn(_damage_note(out, damaged), MitoolWarning, stacklevel=2)
     todo = [i for i, identity in enumerate(identities) if identity not in done]
     size = chunk or max(2, 2 * workers)
-    weights = [_weight(tasks[i], resamples) for i in todo]
-    with _engine(backend, scheduler) as engine, progress_bar(
-        sum(weights), "tracing", progress
-    ) as advance:
+    # The bar counts estimates, the unit of the summary ("N estimates computed").
+    with (
+        _engine(backend, scheduler) as engine,
+        progress_bar(len(todo), "estimates", progress) as advance,
+    ):
         for start in range(0, len(todo), size):
             part = todo[start : start + size]
             results = parallel_map(
@@ -605,7 +725,7 @@ def trace(
             _append(out, records)
             for i, record in zip(part, records, strict=True):
                 done[identities[i]] = record
-            advance(sum(weights[start : start + size]))
+            advance(len(part))
     return TraceResult(
         source=run.source,
         records=[done[identity] for identity in identities],
@@ -619,7 +739,15 @@ def trace(
         reused=len(tasks) - len(todo),
         seconds=time.perf_counter() - started,
         settings=settings,
+        units=units,
+        damaged_lines=damaged,
     )
+
+
+def check_units(units: str) -> None:
+    """``nats`` or ``bits`` (as for ``mitool estimate --units``), or a one-line error."""
+    if units not in UNITS:
+        raise MitoolError(f"unknown units '{units}'; choose one of: {', '.join(UNITS)}")
 
 
 def _arguments(run: Run, task: Task, k: int, seed: int, resamples: int) -> tuple[Any, ...]:
@@ -662,61 +790,90 @@ def _record(
 
 
 def save_trace_plot(result: TraceResult, path: str) -> None:
-    """I(X; Z) against epoch for each pair, |Z| on a second axis (paper 000, Fig. 6): one
-    panel per layer (rows) and pair (columns), the interval shaded when there is one."""
+    """I(X; Z) against epoch for each pair, |Z| on a second axis (Fig. 6 of 'Towards Robust
+    Scale-Invariant Mutual Information Estimators'): one panel per layer (rows) and pair
+    (columns), the interval shaded when there is one, a legend on every panel."""
+    from matplotlib.ticker import MaxNLocator
+
     plt = pyplot()
     rows, cols = len(result.layers), len(result.pairs)
     fig, axes = plt.subplots(
-        rows, cols, figsize=(4.2 * cols, 3.0 * rows), squeeze=False, constrained_layout=True
+        rows, cols, figsize=(4.4 * cols, 3.0 * rows + 0.5), squeeze=False, constrained_layout=True
+    )
+    fig.suptitle(
+        f"I(X; Z) by {', '.join(result.pairs)} and the feature scale |Z| over epochs\n"
+        f"{result.source}",
+        fontsize=10,
     )
     epochs = np.array(result.epochs)
     for i, layer in enumerate(result.layers):
         for j, pair in enumerate(result.pairs):
             ax = axes[i][j]
-            recs = [result.value(e, layer, pair, QUANTITIES[0]) for e in result.epochs]
+            recs = [result.reported(e, layer, pair, QUANTITIES[0]) for e in result.epochs]
             values = np.array([_num(r["value"]) for r in recs])
             ax.plot(epochs, values, color="tab:red", marker="o", markersize=3, label="I(X; Z)")
             if all(r["ci_low"] is not None for r in recs):
                 low = np.array([_num(r["ci_low"]) for r in recs])
                 high = np.array([_num(r["ci_high"]) for r in recs])
-                ax.fill_between(epochs, low, high, color="tab:red", alpha=0.2)
+                ax.fill_between(epochs, low, high, color="tab:red", alpha=0.2, label="interval")
             ax.set_xlabel("epoch")
-            ax.set_ylabel("I(X; Z) (nats)", color="tab:red")
-            ax.set_title(f"{pair}, {layer}", fontsize=9)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.set_ylabel(f"I(X; Z) ({result.units})", color="tab:red")
+            ax.set_title(f"{pair} (estimator/norm), {layer}", fontsize=9)
             twin = ax.twinx()
-            twin.plot(epochs, result.scale_curve(layer), color="tab:blue", linestyle="--")
-            twin.set_ylabel("|Z|", color="tab:blue")
+            twin.plot(
+                epochs, result.scale_curve(layer), color="tab:blue", linestyle="--", label="|Z|"
+            )
+            twin.set_ylabel("|Z| (mean row norm)", color="tab:blue")
+            handles, labels = ax.get_legend_handles_labels()
+            more, more_labels = twin.get_legend_handles_labels()
+            twin.legend(handles + more, labels + more_labels, fontsize=7, loc="best")
     save(fig, path)
 
 
 def save_plane_plot(result: TraceResult, path: str) -> None:
-    """The information plane (paper 000, Fig. 9): I(Z; Y) against I(X; Z), one panel per
-    pair, points coloured by epoch, one line per layer."""
+    """The information plane (Shwartz-Ziv & Tishby 2017): I(Z; Y) against I(X; Z), one panel
+    per pair, points coloured by epoch (a colour bar with whole epochs), one marker and line
+    per layer, named in every panel's legend."""
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import MaxNLocator
+
     plt = pyplot()
     cols = len(result.pairs)
     fig, axes = plt.subplots(
-        1, cols, figsize=(4.4 * cols, 3.6), squeeze=False, constrained_layout=True
+        1, cols, figsize=(4.6 * cols + 0.8, 4.0), squeeze=False, constrained_layout=True
+    )
+    how = "ross" if result.y_discrete else "the pair's estimator"
+    fig.suptitle(
+        f"Information plane (Shwartz-Ziv & Tishby 2017), I(Z; Y) by {how}\n{result.source}",
+        fontsize=10,
     )
     epochs = np.array(result.epochs)
+    low, high = (float(epochs.min()), float(epochs.max())) if len(epochs) else (0.0, 1.0)
     markers = "os^Dvp*hX"
     scatter = None
     for j, pair in enumerate(result.pairs):
         ax = axes[0][j]
+        handles = []
         for i, layer in enumerate(result.layers):
+            marker = markers[i % len(markers)]
             xs = result.curve(layer, pair, QUANTITIES[0])
             ys = result.curve(layer, pair, QUANTITIES[1])
             ax.plot(xs, ys, color="0.7", linewidth=0.8, zorder=1)
             scatter = ax.scatter(
-                xs, ys, c=epochs, cmap="viridis", marker=markers[i % len(markers)], s=22,
-                label=layer, zorder=2,
+                xs, ys, c=epochs, cmap="viridis", vmin=low, vmax=high, marker=marker, s=22,
+                zorder=2,
             )  # fmt: skip
-        ax.set_xlabel("I(X; Z) (nats)")
-        ax.set_ylabel("I(Z; Y) (nats)")
-        ax.set_title(pair, fontsize=9)
-        if len(result.layers) > 1:
-            ax.legend(fontsize=7)
+            handles.append(
+                Line2D([], [], color="0.7", marker=marker, markerfacecolor="0.3",
+                       markeredgecolor="0.3", markersize=5, linewidth=0.8, label=layer)
+            )  # fmt: skip
+        ax.set_xlabel(f"I(X; Z) ({result.units})")
+        ax.set_ylabel(f"I(Z; Y) ({result.units})")
+        ax.set_title(f"{pair} (estimator/norm)", fontsize=9)
+        ax.legend(handles=handles, title="layer", fontsize=7, title_fontsize=7, loc="best")
     if scatter is not None:
-        fig.colorbar(scatter, ax=axes[0].tolist(), label="epoch")
+        fig.colorbar(scatter, ax=axes[0].tolist(), label="epoch", ticks=MaxNLocator(integer=True))
     save(fig, path)
 
 

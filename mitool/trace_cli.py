@@ -5,18 +5,24 @@ from __future__ import annotations
 import json
 import sys
 import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from mitool.api import MitoolWarning
 from mitool.errors import MitoolError
+from mitool.plotting import require
 from mitool.progress import stderr_is_terminal
 from mitool.trace import (
     DEFAULT_PAIRS,
     QUANTITIES,
     TraceResult,
+    check_units,
     parse_epochs,
     read_run,
     save_plane_plot,
@@ -29,6 +35,11 @@ demo_app = typer.Typer(
 )
 
 _MAX_WARNINGS = 5
+#: Where the citations in the help point.
+_PAPER = "'Towards Robust Scale-Invariant Mutual Information Estimators' (anonymous, under review)"
+_PLANE = (
+    "Shwartz-Ziv & Tishby 2017, 'Opening the black box of deep neural networks via information'"
+)
 
 
 def _split(text: Optional[str]) -> Optional[list[str]]:
@@ -43,19 +54,20 @@ def _split(text: Optional[str]) -> Optional[list[str]]:
 def trace_cmd(
     run: str = typer.Argument(
         ...,
+        metavar="RUN",
         help="The run: an HDF5 file (/inputs, /labels, /epoch_<N>/<layer>) or a folder of .npy "
         "files (inputs.npy, labels.npy, epoch_<N>_<layer>.npy).",
     ),
     x: Optional[str] = typer.Option(
-        None, "--x", help="Inputs: HDF5 dataset or file in the folder (default: /inputs, "
-        "inputs.npy).",
+        None,
+        "--x",
+        help="Inputs: HDF5 dataset or file in the folder (default: /inputs, inputs.npy).",
     ),  # fmt: skip
-    y: Optional[str] = typer.Option(
-        None, "--y", help="Labels (default: /labels, labels.npy)."
-    ),
+    y: Optional[str] = typer.Option(None, "--y", help="Labels (default: /labels, labels.npy)."),
     y_kind: str = typer.Option(
-        "auto", "--y-kind", help="auto (whole numbers with at most 256 values are classes), "
-        "discrete or continuous.",
+        "auto",
+        "--y-kind",
+        help="auto (whole numbers with at most 256 values are classes), discrete or continuous.",
     ),  # fmt: skip
     layers: Optional[str] = typer.Option(
         None, "--layers", help="Layers, e.g. layer_3 (default: all)."
@@ -71,21 +83,33 @@ def trace_cmd(
         0, "--resamples", "-B", help="Replicates behind each interval (0: no interval)."
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of every random step."),
+    units: str = typer.Option(
+        "nats", "--units", help="nats or bits: the units of the table, the JSON and the plots."
+    ),
     jobs: Optional[int] = typer.Option(
-        None, "--jobs", "-j", help="Worker processes (default: all cores)."
+        None, "--jobs", "-j", help="Worker processes on this machine (default: all cores)."
     ),
     out: Optional[str] = typer.Option(
-        None, "--out", help="JSON lines file of the estimates, appended to and reused "
+        None,
+        "--out",
+        help="JSON lines file of the estimates, appended to and reused "
         "(default: beside the run, RUN.trace.jsonl or FOLDER/trace.jsonl).",
     ),  # fmt: skip
     plot: Optional[str] = typer.Option(
-        None, "--plot", help="Draw I(X; Z) against epoch with |Z| into this PNG (Fig. 6)."
-    ),
+        None,
+        "--plot",
+        help=f"Draw I(X; Z) against epoch with |Z| into this PNG (as in Fig. 6 of {_PAPER}).",
+    ),  # fmt: skip
     plot_plane: Optional[str] = typer.Option(
-        None, "--plot-plane", help="Draw I(Z; Y) against I(X; Z) into this PNG (Fig. 9)."
-    ),
+        None,
+        "--plot-plane",
+        help=f"Draw the information plane, I(Z; Y) against I(X; Z), into this PNG ({_PLANE}).",
+    ),  # fmt: skip
     backend: str = typer.Option(
-        "processes", "--backend", help="processes (this machine) or dask (a Dask cluster)."
+        "processes",
+        "--backend",
+        help="Where the estimates run: processes (worker processes on this machine, --jobs) "
+        "or dask (the workers of a Dask cluster, --scheduler).",
     ),
     scheduler: Optional[str] = typer.Option(
         None, "--scheduler", help="Address of the Dask scheduler, e.g. tcp://host:8786."
@@ -93,16 +117,39 @@ def trace_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Trace I(X; Z) and I(Z; Y) of hidden layers over training epochs (the information plane)."""
+    require(plot)  # a missing matplotlib fails before any work
+    require(plot_plane)
+    check_units(units)
     loaded = read_run(
         run, x=x, y=y, layers=_split(layers), y_kind=y_kind,
         epochs=None if epochs is None else parse_epochs(epochs),
     )  # fmt: skip
-    result = trace(
-        loaded, pairs=pairs, k=k, seed=seed, resamples=resamples, jobs=jobs, out=out,
-        progress=stderr_is_terminal() and not as_json, backend=backend, scheduler=scheduler,
-    )  # fmt: skip
+    with _warnings_now():
+        result = trace(
+            loaded, pairs=pairs, k=k, seed=seed, resamples=resamples, jobs=jobs, out=out,
+            progress=stderr_is_terminal() and not as_json, backend=backend,
+            scheduler=scheduler, units=units,
+        )  # fmt: skip
     _plots(result, plot, plot_plane)
     _report(result, as_json)
+
+
+@contextmanager
+def _warnings_now() -> Iterator[None]:
+    """Print each MitoolWarning of the trace (e.g. damaged lines of --out) as it happens, as one
+    line, before the long computation rather than after it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", MitoolWarning)
+        shown = warnings.showwarning
+
+        def show(message, category, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if issubclass(category, MitoolWarning):
+                print(f"mitool: warning: {message}", file=sys.stderr)
+            else:
+                shown(message, category, *args, **kwargs)
+
+        warnings.showwarning = show
+        yield
 
 
 def _plots(result: TraceResult, plot: Optional[str], plane: Optional[str]) -> None:
@@ -158,20 +205,23 @@ def _cell(record: dict) -> str:
 
 
 def table(result: TraceResult) -> Table:
-    """One row per epoch and layer: |Z|, then I(X; Z) and I(Z; Y) of each pair, in nats."""
+    """One row per epoch and layer: |Z|, then I(X; Z) and I(Z; Y) of each pair, in the result's
+    units."""
     how = "ross" if result.y_discrete else "the pair's estimator"
-    out = Table(title=f"{result.source}: information plane in nats (I(Z; Y) by {how})")
+    out = Table(title=f"{result.source}: information plane in {result.units} (I(Z; Y) by {how})")
     for column in ("epoch", "layer", "|Z|"):
         out.add_column(column, justify="right" if column != "layer" else "left", no_wrap=True)
     for pair in result.pairs:
         for quantity in QUANTITIES:
-            out.add_column(f"{quantity.replace(';', '; ')}\n{pair}", justify="right")
+            out.add_column(
+                f"{quantity.replace(';', '; ')} ({result.units})\n{pair}", justify="right"
+            )
     for epoch in result.epochs:
         for layer in result.layers:
             if (epoch, layer) not in result.scales:
                 continue
             cells = [
-                _cell(result.value(epoch, layer, pair, q))
+                _cell(result.reported(epoch, layer, pair, q))
                 for pair in result.pairs
                 for q in QUANTITIES
             ]
@@ -200,15 +250,17 @@ def infoplane_cmd(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
-    """Train a small MLP on scikit-learn's digits and trace a hidden layer (paper 000, Fig. 6)."""
+    """Train a small MLP on scikit-learn's digits and trace a hidden layer (as in Fig. 6 of
+    'Towards Robust Scale-Invariant Mutual Information Estimators', anonymous, under review)."""
     from mitool.demo import infoplane
 
     started = time.perf_counter()
-    demo = infoplane(
-        out, epochs=epochs, rows=rows, layers=_split(layers) or (), pairs=_split(pairs) or (),
-        k=k, seed=seed, resamples=resamples, jobs=jobs,
-        progress=stderr_is_terminal() and not as_json,
-    )  # fmt: skip
+    with _warnings_now():
+        demo = infoplane(
+            out, epochs=epochs, rows=rows, layers=_split(layers) or (),
+            pairs=_split(pairs) or (), k=k, seed=seed, resamples=resamples, jobs=jobs,
+            progress=stderr_is_terminal() and not as_json,
+        )  # fmt: skip
     seconds = time.perf_counter() - started
     extra = {"accuracy": demo.accuracy, "files": demo.files, "demo_seconds": seconds}
     _report(demo.result, as_json, extra)

@@ -47,13 +47,19 @@ def check_pair(
         name = x_name if not np.all(np.isfinite(x)) else t_name
         raise InputError(
             name,
-            f"contains NaN or inf in {dropped} row(s); pass --drop-nan (drop_nan=True in Python) "
+            f"contains NaN or inf in {rows(dropped)}; pass --drop-nan (drop_nan=True in Python) "
             "to drop those rows",
         )
     if dropped:
         x, t = x[~bad], t[~bad]
     if len(x) <= k:
         raise InputError(
-            x_name, f"has {len(x)} usable rows; k = {k} neighbours needs at least {k + 1}"
+            x_name,
+            f"has {rows(len(x))} usable; k = {k} neighbour{'s' * (k != 1)} needs at least {k + 1}",
         )
     return x, t, dropped
+
+
+def rows(n: int) -> str:
+    """A count of rows in a message: "1 row", "2 rows"."""
+    return f"{n} row" if n == 1 else f"{n} rows"

@@ -167,8 +167,8 @@ def test_presets_hold_the_paper_rows():
 
 
 def test_cli_json_csv_and_errors(tmp_path, capsys):
-    argv = ["benchmark", "--transforms", "sg;cb", "--dims", "1", "--n", "200", "--trials", "4"]
-    argv += ["--estimators", "ksg/none,ksg/global-linf", "--jobs", "1"]
+    argv = ["benchmark", "--transforms", "sg;cb", "--dims", "1", "-n", "200", "--trials", "4"]
+    argv += ["--pairs", "ksg/none,ksg/global-linf", "--jobs", "1"]
     code = main([*argv, "--json", "--csv", str(tmp_path / "s.csv")])
     payload = json.loads(capsys.readouterr().out)
     assert code == 0 and len(payload["rows"]) == 2
@@ -192,7 +192,7 @@ def test_cli_json_csv_and_errors(tmp_path, capsys):
 
 def test_cli_preset_prints_the_paper_beside_ours(capsys):
     code = main(
-        ["benchmark", "--preset", "table2", "--trials", "2", "--estimators", "ksg/none", "-j", "1"]
+        ["benchmark", "--preset", "table2", "--trials", "2", "--pairs", "ksg/none", "-j", "1"]
     )
     out = capsys.readouterr().out
     assert code == 0 and "(0.351)" in out and "(1.983)" in out

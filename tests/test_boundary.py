@@ -5,6 +5,7 @@ a diverged MINE printed -1.3e14 nats with exit 0)."""
 from __future__ import annotations
 
 import importlib.util
+import json
 
 import numpy as np
 import pytest
@@ -97,7 +98,22 @@ def test_an_npy_stream_is_recognised_without_format(tmp_path, capsys, pair, monk
 
 def test_a_preset_refuses_n(capsys):
     assert main(["benchmark", "--preset", "table2", "--n", "300"]) == 2
-    assert "--n does not apply to --preset" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--n is now --samples" in err and "--samples does not apply to --preset" in err
+
+
+def test_old_option_names_are_accepted_with_a_warning(capsys):
+    argv = ["benchmark", "--transforms", "none", "--dims", "1", "--trials", "2", "-j", "1"]
+    assert main([*argv, "--n", "60", "--estimators", "ksg/none", "--json"]) == 0
+    old = capsys.readouterr()
+    assert "--estimators is now --pairs" in old.err
+    assert main([*argv, "-n", "60", "--pairs", "ksg/none", "--json"]) == 0
+    new = capsys.readouterr()
+    drop = ("seconds",)
+    strip = lambda text: {k: v for k, v in json.loads(text).items() if k not in drop}  # noqa: E731
+    assert strip(old.out) == strip(new.out)
+    assert main([*argv, "--n", "60", "-n", "60"]) == 2
+    assert "give only --samples" in capsys.readouterr().err
 
 
 def test_a_zero_estimate_prints_without_a_sign():

@@ -163,7 +163,7 @@ def test_one_hot_categories_give_log_16():
     rng = np.random.default_rng(7)
     labels = rng.integers(0, 16, 5000)
     onehot = np.eye(16)[labels]
-    with pytest.warns(MitoolWarning, match="repeated row"):
+    with pytest.warns(MitoolWarning, match="rows repeated"):
         result = estimate(onehot, onehot.copy(), estimator="ksg", seed=1)
     assert result.ties.jittered and result.ties.zero_radius > 0
     assert result.value == pytest.approx(math.log(16), abs=0.1)

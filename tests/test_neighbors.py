@@ -209,19 +209,28 @@ def test_estimates_identical_on_every_backend(backend):
     import mitool
 
     x, t = _shaped("gauss", 600, 2, seed=9)
-    reference = mitool.estimate(x, t, estimator="ksg", resamples=0, backend="tree", full_curve=True)
-    result = mitool.estimate(x, t, estimator="ksg", resamples=0, backend=backend, full_curve=True)
+    reference = mitool.estimate(x, t, estimator="ksg", resamples=0, search="tree", full_curve=True)
+    result = mitool.estimate(x, t, estimator="ksg", resamples=0, search=backend, full_curve=True)
     assert result.value == reference.value
     assert result.curve == reference.curve
 
 
-def test_unknown_backend_is_an_error():
+def test_unknown_search_path_is_an_error():
     import mitool
     from mitool import MitoolError
 
     x, t = _shaped("gauss", 50, 1, seed=0)
-    with pytest.raises(MitoolError, match="unknown backend"):
-        mitool.estimate(x, t, estimator="ksg", resamples=0, backend="gpu")
+    with pytest.raises(MitoolError, match="unknown search path 'gpu'"):
+        mitool.estimate(x, t, estimator="ksg", resamples=0, search="gpu")
+
+
+def test_backend_is_the_old_name_of_search():
+    import mitool
+
+    x, t = _shaped("gauss", 200, 1, seed=0)
+    with pytest.warns(DeprecationWarning, match="search="):
+        old = mitool.estimate(x, t, estimator="ksg", resamples=0, backend="brute")
+    assert old.value == mitool.estimate(x, t, estimator="ksg", resamples=0, search="tree").value
 
 
 @pytest.mark.parametrize("n", (34, 3000))

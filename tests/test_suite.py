@@ -355,7 +355,7 @@ def test_cli_suite_json_and_markdown(capsys, monkeypatch):
 
     # Four tasks of the split keep the test fast; the split's name is still checked.
     monkeypatch.setattr(suite_score, "tasks", lambda split: suite.tasks(split)[::10])
-    argv = ["benchmark", "--suite", "heldout", "--estimators", "ksg/none", "--n", "60", "-j", "1"]
+    argv = ["benchmark", "--suite", "heldout", "--pairs", "ksg/none", "-n", "60", "-j", "1"]
     assert main([*argv, "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["split"] == "heldout" and payload["n"] == 60

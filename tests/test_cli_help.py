@@ -1,0 +1,101 @@
+"""What the command line says about itself: usage lines, help, names, and how a run ends
+(issue 19: "<bool>" on every flag, "{x} [t]", summaries cut at "Fig.", titles that do not name
+the selected columns, Ctrl-C with no message, --backend meaning two things)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import mitool
+from mitool.cli import main
+
+
+def _help(capsys, *argv: str) -> str:
+    assert main([*argv, "--help"]) == 0
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["estimate", "diagnose"])
+def test_usage_reads_x_and_optional_t(capsys, command):
+    text = _help(capsys, command)
+    assert f"Usage: mitool {command} [OPTIONS] X [T]" in text
+    assert "<bool>" not in text and "{" not in text.splitlines()[0]
+
+
+def test_the_command_list_keeps_whole_summaries(capsys):
+    text = _help(capsys)
+    assert "..." not in text.split("Commands:")[1]
+    assert "Estimate the mutual information I(X; T) between two arrays" in text
+
+
+def test_no_flag_shows_a_bool_metavar(capsys):
+    for argv in (["estimate"], ["benchmark"], []):
+        assert "<bool>" not in _help(capsys, *argv)
+
+
+@pytest.fixture
+def table(tmp_path):
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal(300)
+    path = tmp_path / "data.csv"
+    rows = np.column_stack([a, a + rng.standard_normal(300), rng.standard_normal(300)])
+    np.savetxt(path, rows, delimiter=",", header="a,b,c", comments="")
+    return path
+
+
+def test_the_title_names_the_selected_columns(capsys, table):
+    argv = ["estimate", str(table), "--x-cols", "a", "--t-cols", "b", "-e", "ksg", "-B", "0"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "data.csv[a] (X)" in out and "data.csv[b] (T)" in out
+
+
+def test_backend_is_the_old_name_of_search(capsys, table):
+    argv = ["estimate", str(table), "--x-cols", "a", "--t-cols", "b", "-e", "ksg", "-B", "0"]
+    assert main([*argv, "--search", "brute", "--json"]) == 0
+    new = json.loads(capsys.readouterr().out)["value"]
+    assert main([*argv, "--backend", "brute", "--json"]) == 0
+    old = capsys.readouterr()
+    assert json.loads(old.out)["value"] == new
+    assert "--backend is now --search" in old.err
+
+
+def test_a_best_scale_at_the_grid_edge_is_flagged():
+    # With two scales only, c* is always at an edge; with c* inside the grid, no note.
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((400, 2))
+    t = x + rng.standard_normal((400, 2))
+    edge = mitool.estimate(x, t, estimator="ksg", norm="global-linf", resamples=0, scales=[1, 2])
+    assert any("is the" in w and "c on the grid" in w for w in edge.warnings)
+    inner = mitool.estimate(x, t, estimator="ksg", norm="global-linf", resamples=0)
+    assert edge.scale in (1.0, 2.0)
+    if inner.scale not in (0.1, 2.0):
+        assert not any("c on the grid" in w for w in inner.warnings)
+
+
+def test_ctrl_c_is_one_line_and_exit_130(capsys, table, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("mitool.cli.estimate", interrupted)
+    assert main(["estimate", str(table), "--x-cols", "a", "--t-cols", "b"]) == 130
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["mitool: interrupted"]
+
+
+def test_an_end_of_file_inside_a_reader_is_an_error_not_an_abort(capsys, table, monkeypatch):
+    def ended(*args, **kwargs):
+        raise EOFError("no data")
+
+    monkeypatch.setattr("mitool.cli.estimate", ended)
+    assert main(["estimate", str(table), "--x-cols", "a", "--t-cols", "b"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("mitool: error:")
+
+
+def test_one_row_is_not_rows():
+    with pytest.raises(mitool.MitoolError, match="has 1 row usable; k = 1 neighbour needs"):
+        mitool.estimate([1.0, np.nan], [2.0, 3.0], estimator="ksg", k=1, drop_nan=True)
