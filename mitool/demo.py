@@ -7,8 +7,9 @@ as in Appendix D.3, on one CPU thread from a fixed seed, so the run is the same 
 machine. The activations of the hidden layers on a fixed subset of rows are saved after every
 epoch (epoch 0 is the initialisation) in the run layout of :mod:`mitool.trace`, and the chosen
 layers (default ``layer_2``) are traced with ``ksg/none`` and ``ksg/global-linf``: the raw
-estimate of I(X; Z) follows the feature scale |Z| (paper 000, §5.3, Fig. 6), the
-scale-invariant one need not. Once |Z| outgrows the inputs' spread (``layer_3`` late in
+estimate of I(X; Z) follows the feature scale |Z| (§5.3 and Fig. 6 of 'Towards Robust
+Scale-Invariant Mutual Information Estimators', anonymous, under review), the scale-invariant
+one need not. Once |Z| outgrows the inputs' spread (``layer_3`` late in
 training) the raw estimate falls again as |Z| grows (Proposition 3 holds at both ends), so it
 no longer correlates with |Z| even though it still depends on it.
 """
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mitool.errors import MitoolError
+from mitool.errors import TORCH_HINT, MitoolError
 from mitool.trace import DEFAULT_PAIRS, TraceResult, read_run, save_plane_plot, save_trace_plot
 from mitool.trace import trace as trace_run
 
@@ -38,16 +39,22 @@ class Demo:
     files: dict[str, str] = field(default_factory=dict)
 
 
+def require_torch() -> None:
+    """A one-line error, before any work, when PyTorch is not installed (found, not imported)."""
+    from importlib.util import find_spec
+
+    if find_spec("torch") is None:
+        raise MitoolError(f"the demo trains a network with PyTorch: {TORCH_HINT}")
+
+
 def train_digits(
     epochs: int, *, rows: int, hidden: Sequence[int] = HIDDEN, lr: float = 0.1,
     batch_size: int = 32, seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, list[list[np.ndarray]], list[float]]:  # fmt: skip
     """Train the MLP; return the traced rows' inputs and labels, their hidden activations per
     epoch (epoch 0 first) and the training accuracy per epoch."""
-    try:
-        import torch
-    except ImportError:
-        raise MitoolError("the demo trains a network with PyTorch: pip install torch") from None
+    require_torch()
+    import torch
     from sklearn.datasets import load_digits
 
     digits = load_digits()
@@ -93,9 +100,7 @@ def train_digits(
     return x[traced], y[traced], activations, accuracy
 
 
-def write_run(
-    path: str, x: np.ndarray, y: np.ndarray, activations: list[list[np.ndarray]]
-) -> None:
+def write_run(path: str, x: np.ndarray, y: np.ndarray, activations: list[list[np.ndarray]]) -> None:
     """The run file of :mod:`mitool.trace`: /inputs, /labels, /epoch_NNN/layer_L."""
     import h5py
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from mitool.errors import MitoolError
+from mitool.errors import TORCH_HINT, MitoolError
 
 #: Bytes of one (chunk × n) block of float64 distances, plus its temporaries.
 BLOCK_BYTES = 256 * 2**20
@@ -29,7 +29,7 @@ def _torch() -> Any:
     try:
         import torch
     except ImportError:
-        raise MitoolError("--backend torch needs PyTorch: pip install 'mitool[neural]'") from None
+        raise MitoolError(f"--search torch needs PyTorch: {TORCH_HINT}") from None
     return torch
 
 

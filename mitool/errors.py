@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+#: What to install when PyTorch is missing, on a machine with or without a GPU.
+TORCH_HINT = (
+    "pip install 'mitool[neural]' (without a GPU: pip install torch==2.13.0, or torch from "
+    "https://download.pytorch.org/whl/cpu, to skip a multi-GB CUDA download)"
+)
+
 
 class MitoolError(Exception):
     """Base class: a problem with the user's input or options, reported without a traceback."""

@@ -83,7 +83,7 @@ def using_backend(name: str) -> Iterator[None]:
     if name not in BACKENDS:
         raise MitoolError(f"unknown backend '{name}'; choose one of: {', '.join(BACKENDS)}")
     if name in ("numba", "brute") and not kernels.available():
-        raise MitoolError(f"--backend {name} needs numba: pip install numba")
+        raise MitoolError(f"--search {name} needs numba: pip install numba")
     previous, _BACKEND = _BACKEND, name
     try:
         yield

@@ -7,14 +7,14 @@ from typing import Any
 from mitool.errors import MitoolError
 
 
-def require(path: str | None) -> None:
+def require(path: str | None, option: str = "--plot") -> None:
     """Fail before any work when a plot is asked for (``path`` not None) and matplotlib is
     missing, so a long run never ends in an install hint without its table. Cheap: finds the
     package without importing it."""
     from importlib.util import find_spec
 
     if path is not None and find_spec("matplotlib") is None:
-        raise MitoolError(f"--plot {path}: plots need matplotlib: pip install 'mitool[plot]'")
+        raise MitoolError(f"{option} {path}: plots need matplotlib: pip install 'mitool[plot]'")
 
 
 def pyplot() -> Any:

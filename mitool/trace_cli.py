@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from mitool.api import MitoolWarning
+from mitool.cli_format import PlainUsage
 from mitool.errors import MitoolError
 from mitool.plotting import require
 from mitool.progress import stderr_is_terminal
@@ -118,7 +119,7 @@ def trace_cmd(
 ) -> None:
     """Trace I(X; Z) and I(Z; Y) of hidden layers over training epochs (the information plane)."""
     require(plot)  # a missing matplotlib fails before any work
-    require(plot_plane)
+    require(plot_plane, "--plot-plane")
     check_units(units)
     loaded = read_run(
         run, x=x, y=y, layers=_split(layers), y_kind=y_kind,
@@ -251,8 +252,15 @@ def infoplane_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Train a small MLP on scikit-learn's digits and trace a hidden layer (as in Fig. 6 of
-    'Towards Robust Scale-Invariant Mutual Information Estimators', anonymous, under review)."""
-    from mitool.demo import infoplane
+    'Towards Robust Scale-Invariant Mutual Information Estimators', anonymous, under review).
+
+    Needs PyTorch and matplotlib: pip install 'mitool[neural,plot]' (on a machine without a GPU,
+    pip install torch==2.13.0 first, or torch from the CPU wheel index, to skip a multi-GB CUDA
+    download)."""
+    from mitool.demo import infoplane, require_torch
+
+    require_torch()  # before any work, as is matplotlib for the plots it draws
+    require(out, "--out")
 
     started = time.perf_counter()
     with _warnings_now():
@@ -276,5 +284,5 @@ def infoplane_cmd(
 
 def register(app: typer.Typer) -> None:
     """Add ``mitool trace`` and ``mitool demo infoplane`` to the command line."""
-    app.command("trace")(trace_cmd)
+    app.command("trace", cls=PlainUsage)(trace_cmd)
     app.add_typer(demo_app, name="demo")

@@ -99,3 +99,17 @@ def test_an_end_of_file_inside_a_reader_is_an_error_not_an_abort(capsys, table, 
 def test_one_row_is_not_rows():
     with pytest.raises(mitool.MitoolError, match="has 1 row usable; k = 1 neighbour needs"):
         mitool.estimate([1.0, np.nan], [2.0, 3.0], estimator="ksg", k=1, drop_nan=True)
+
+
+def test_the_demo_says_it_needs_pytorch_before_any_work(capsys, monkeypatch, tmp_path):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a)
+    )
+    assert main(["demo", "infoplane", "--out", str(tmp_path / "demo")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "PyTorch" in err[0] and "torch==2.13.0" in err[0]
+    assert not (tmp_path / "demo").exists()  # nothing was trained or written
+    assert "Needs PyTorch" in _help(capsys, "demo", "infoplane")

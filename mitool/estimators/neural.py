@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from mitool.device_kernels import torch_device
-from mitool.errors import MitoolError
+from mitool.errors import TORCH_HINT, MitoolError
 from mitool.estimators.base import EstimatorSpec, register
 from mitool.estimators.knn import Curve
 from mitool.progress import progress_bar
@@ -49,7 +49,7 @@ NEURAL_NORMS = ("none", "local", "global", "global-corrected", "rank")
 OBJECTIVES = ("mine", "nwj", "infonce")
 EVALS = ("train", "heldout")
 DEVICES = ("cpu", "cuda", "auto")
-INSTALL_HINT = "the neural estimators need PyTorch: pip install 'mitool[neural]'"
+INSTALL_HINT = f"the neural estimators need PyTorch: {TORCH_HINT}"
 
 
 @dataclass(frozen=True)
