@@ -1,10 +1,15 @@
-"""mitool: scale-invariant mutual information estimation from files and arrays."""
+"""mitool: scale-invariant mutual information estimation from files and arrays.
+
+``import mitool`` is light: the estimators (numba, scikit-learn, scipy) load on first use of
+:func:`estimate`, so ``mitool --help`` and ``mitool --version`` start at once.
+"""
 
 __version__ = "0.1.0"
 
-from mitool.api import DEFAULT_SCALES, MitoolWarning, estimate  # noqa: E402
-from mitool.errors import InputError, MitoolError  # noqa: E402
-from mitool.result import MIResult  # noqa: E402
+from mitool.errors import InputError, MitoolError, MitoolWarning  # noqa: E402
+
+#: Names loaded on first use (PEP 562), and the module that holds each.
+_LAZY = {"estimate": "mitool.api", "DEFAULT_SCALES": "mitool.api", "MIResult": "mitool.result"}
 
 __all__ = [
     "DEFAULT_SCALES",
@@ -15,3 +20,15 @@ __all__ = [
     "__version__",
     "estimate",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'mitool' has no attribute '{name}'")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -20,7 +20,7 @@ import numpy as np
 from mitool.choose import choose
 from mitool.device_kernels import set_device
 from mitool.diagnose import diagnose, few_symbols, first_rows
-from mitool.errors import MitoolError
+from mitool.errors import MitoolError, MitoolWarning
 from mitool.estimators import EstimatorSpec, get_estimator
 from mitool.estimators.knn import Curve
 from mitool.neighbors import BACKENDS, using_backend
@@ -47,10 +47,6 @@ AUTO = "auto"
 
 #: The paper's grid of rescalings c of T for the global norms: 0.1, 0.2, ..., 2.0 (Remark 2).
 DEFAULT_SCALES: tuple[float, ...] = tuple(round(0.1 * i, 1) for i in range(1, 21))
-
-
-class MitoolWarning(UserWarning):
-    """Something the user should know about an estimate (ties, constant columns, ...)."""
 
 
 def estimate(
@@ -527,7 +523,7 @@ def _notes_on_ties(
     if explicit and spec.family in ("knn", "neural"):
         for tied, name in ((ties.x_tied_rows, names[0]), (ties.t_tied_rows, names[1])):
             symbols = n - tied
-            if few_symbols(symbols, n):
+            if symbols > 1 and few_symbols(symbols, n):  # one value: the constant's own note
                 notes.append(
                     f"{name} takes only {symbols} distinct values: {spec.name} assumes "
                     "continuous data and is biased on discrete data (ksg2 read 0.21 nats "

@@ -7,17 +7,18 @@ import json
 import math
 import sys
 import time
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from mitool.benchmark import BASES, Row, RowResult, parse_pairs, run
 from mitool.errors import MitoolError
 from mitool.paper_tables import KSG_PAIRS, PRESETS
 from mitool.progress import stderr_is_terminal
-from mitool.transforms import canonical, parse
+
+if TYPE_CHECKING:  # the study loads when the command runs, so --help starts at once
+    from mitool.benchmark import Row, RowResult
 
 
 def _ints(text: str, option: str) -> list[int]:
@@ -31,6 +32,9 @@ def _ints(text: str, option: str) -> list[int]:
 
 
 def _rows(base: str, transforms: str, dims: str, n: int, ordered: bool) -> list[Row]:
+    from mitool.benchmark import BASES, Row
+    from mitool.transforms import canonical, parse
+
     if base not in BASES:
         raise MitoolError(f"unknown base '{base}'; choose one of: {', '.join(BASES)}")
     if n < 10:
@@ -109,6 +113,8 @@ def benchmark_cmd(
 
     The study of §5.2 of 'Towards Robust Scale-Invariant Mutual Information Estimators'
     (anonymous, under review), or mitool's accuracy suite (--suite)."""
+    from mitool.benchmark import Row, parse_pairs, run
+
     n, estimators = _old_names(n, old_n, estimators, old_pairs)
     if suite is not None:
         if preset is not None:

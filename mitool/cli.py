@@ -6,7 +6,7 @@ import json
 import os
 import sys
 import warnings
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 import typer
@@ -16,14 +16,13 @@ from rich.table import Table
 from typer.exceptions import TyperException
 
 from mitool import __version__
-from mitool.api import DEFAULT_SCALES, MitoolWarning, estimate
 from mitool.cli_format import PlainUsage, WholeSummaries
-from mitool.errors import Interrupted, MitoolError
-from mitool.estimators import get_estimator
-from mitool.io import Table as FileTable
-from mitool.io import load_pair
+from mitool.errors import Interrupted, MitoolError, MitoolWarning
 from mitool.progress import stderr_is_terminal
-from mitool.result import MIResult
+
+if TYPE_CHECKING:  # the data path loads when a command runs, so --help starts at once
+    from mitool.io import Table as FileTable
+    from mitool.result import MIResult
 
 app = typer.Typer(
     add_completion=False,
@@ -59,6 +58,7 @@ X_COLS_HELP = (
     "Columns of X: names or 0-based indices, ranges allowed, e.g. a,b or 0-2 (default: all; "
     "with one table, every column not in --t-cols)."
 )
+SEP_HELP = "CSV field separator, e.g. ';' or tab (default: found from the first line)."
 T_COLS_HELP = "Columns of T, like --x-cols (with one table, default: every column not in X)."
 
 
@@ -68,6 +68,8 @@ def _split(text: Optional[str]) -> Optional[list[str]]:
 
 def _parse_scales(text: Optional[str]) -> tuple[float, ...]:
     if text is None:
+        from mitool.api import DEFAULT_SCALES
+
         return DEFAULT_SCALES
     try:
         return tuple(float(c) for c in text.split(","))
@@ -92,6 +94,7 @@ def estimate_cmd(
     fmt: Optional[str] = typer.Option(
         None, "--format", help="Format of '-' (csv or npy) or of a file with another extension."
     ),
+    sep: Optional[str] = typer.Option(None, "--sep", help=SEP_HELP),
     estimator: str = typer.Option(
         "auto",
         "--estimator",
@@ -172,6 +175,8 @@ def estimate_cmd(
     ),
 ) -> None:
     """Estimate the mutual information I(X; T) between two arrays read from files."""
+    from mitool.api import estimate
+    from mitool.io import load_pair
     options = _neural_options(
         hidden=hidden,
         epochs=epochs,
@@ -189,7 +194,7 @@ def estimate_cmd(
         search = backend
     labels = estimator in TEXT_LABEL_ESTIMATORS
     tx, tt = load_pair(
-        x, t, x_cols=_split(x_cols), t_cols=_split(t_cols), fmt=fmt, text_labels=labels
+        x, t, x_cols=_split(x_cols), t_cols=_split(t_cols), fmt=fmt, text_labels=labels, sep=sep
     )
     names = side_names(tx, tt, one_table=t is None, selected=(x_cols, t_cols))
     _check_text_labels(estimator, (tx, tt), names)
@@ -325,6 +330,8 @@ def _table(result: MIResult, names: tuple[str, str], norm_by_default: bool = Fal
         ),
         ("time", f"{result.seconds:.3f} s"),
     ]
+    from mitool.estimators import get_estimator
+
     if not get_estimator(result.estimator).uses_k:
         rows = [row for row in rows if row[0] != "k"]
     if result.scale is None:  # no maximum over c was taken
@@ -390,16 +397,18 @@ def diagnose_cmd(
     x_cols: Optional[str] = typer.Option(None, "--x-cols", help=X_COLS_HELP),
     t_cols: Optional[str] = typer.Option(None, "--t-cols", help=T_COLS_HELP),
     fmt: Optional[str] = typer.Option(None, "--format", help="Format, as for estimate."),
+    sep: Optional[str] = typer.Option(None, "--sep", help=SEP_HELP),
     drop_nan: bool = typer.Option(False, "--drop-nan", help="Drop rows holding NaN or inf."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Print what --estimator auto sees in the data and what it would choose, without estimating."""
     from mitool.choose import choose
     from mitool.diagnose import diagnose
+    from mitool.io import load_pair
     from mitool.validate import check_pair
 
     tx, tt = load_pair(
-        x, t, x_cols=_split(x_cols), t_cols=_split(t_cols), fmt=fmt, text_labels=True
+        x, t, x_cols=_split(x_cols), t_cols=_split(t_cols), fmt=fmt, text_labels=True, sep=sep
     )
     names = side_names(tx, tt, one_table=t is None, selected=(x_cols, t_cols))
     _check_text_labels("auto", (tx, tt), names)

@@ -28,5 +28,9 @@ class InputError(MitoolError):
         super().__init__(f"{source}: {problem}")
 
 
+class MitoolWarning(UserWarning):
+    """Something the user should know about an estimate (ties, constant columns, ...)."""
+
+
 class Interrupted(Exception):  # noqa: N818 (not an error: the user stopped the run)
     """The user pressed Ctrl-C: the command line prints one line and exits with status 130."""

@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from scipy.special import expit
 
 from mitool import synthetic
 from mitool.errors import MitoolError
@@ -53,6 +52,8 @@ def cube(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def sigmoid(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """sg: the logistic function elementwise."""
+    from scipy.special import expit  # here, not at the top: the CLI's help loads this module
+
     return expit(x)
 
 

@@ -80,7 +80,7 @@ def test_ctrl_c_is_one_line_and_exit_130(capsys, table, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("mitool.cli.estimate", interrupted)
+    monkeypatch.setattr("mitool.api.estimate", interrupted)
     assert main(["estimate", str(table), "--x-cols", "a", "--t-cols", "b"]) == 130
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["mitool: interrupted"]
@@ -90,7 +90,7 @@ def test_an_end_of_file_inside_a_reader_is_an_error_not_an_abort(capsys, table, 
     def ended(*args, **kwargs):
         raise EOFError("no data")
 
-    monkeypatch.setattr("mitool.cli.estimate", ended)
+    monkeypatch.setattr("mitool.api.estimate", ended)
     assert main(["estimate", str(table), "--x-cols", "a", "--t-cols", "b"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("mitool: error:")
@@ -113,3 +113,9 @@ def test_the_demo_says_it_needs_pytorch_before_any_work(capsys, monkeypatch, tmp
     assert len(err) == 1 and "PyTorch" in err[0] and "torch==2.13.0" in err[0]
     assert not (tmp_path / "demo").exists()  # nothing was trained or written
     assert "Needs PyTorch" in _help(capsys, "demo", "infoplane")
+
+
+def test_the_trace_commands_default_pairs_are_the_trace_modules():
+    from mitool import trace, trace_cli
+
+    assert ",".join(trace.DEFAULT_PAIRS) == trace_cli.DEFAULT_PAIRS

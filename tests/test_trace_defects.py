@@ -192,7 +192,7 @@ def test_plot_without_matplotlib_fails_before_reading_the_run(
 ):
     import importlib.util
 
-    import mitool.trace_cli as cli
+    import mitool.trace as traced
 
     real = importlib.util.find_spec
     monkeypatch.setattr(
@@ -201,8 +201,8 @@ def test_plot_without_matplotlib_fails_before_reading_the_run(
         lambda name, *a: None if name == "matplotlib" else real(name, *a),
     )
     work = []
-    monkeypatch.setattr(cli, "read_run", lambda *a, **kw: work.append(a))
-    monkeypatch.setattr(cli, "trace", lambda *a, **kw: work.append(a))
+    monkeypatch.setattr(traced, "read_run", lambda *a, **kw: work.append(a))
+    monkeypatch.setattr(traced, "trace", lambda *a, **kw: work.append(a))
     folder = _write_run(tmp_path / "run")
     code = main(["trace", folder, option, str(tmp_path / "p.png"), "--out", str(tmp_path / "t")])
     err = _one_error(capsys)
