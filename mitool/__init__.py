@@ -23,10 +23,17 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        from importlib import import_module
+    """The lazy names above, and submodules (``mitool.api``) imported on first access."""
+    from importlib import import_module
 
+    if name in _LAZY:
         return getattr(import_module(_LAZY[name]), name)
+    if not name.startswith("_"):
+        try:
+            return import_module(f"mitool.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"mitool.{name}":
+                raise
     raise AttributeError(f"module 'mitool' has no attribute '{name}'")
 
 

@@ -15,13 +15,23 @@ the truth does (paper 000, §5.1.1–5.1.4 and Appendix C.1):
 
 A pair passes when its statistic is within the tolerance: by default the larger of 0.05 nats
 and 5% of the pair's own value at the reference point (η = 1, no noise column, one copy), or a
-Spearman correlation of at least 0.9. Without files the checks draw built-in data with known
-MI (:mod:`mitool.synthetic`); with files they transform the user's X and T, and the truth is
-unknown. Within a trial every grid point transforms the same draw (a paired design), so the
-curves show the transformation's effect, not sampling noise. Trials, grid points and pairs are
-seeded from ``numpy.random.SeedSequence(seed)``, so the results do not depend on ``jobs``.
-``jobs`` defaults to 1 (each neighbour query still uses every core): on 2 cores, worker
-processes made the default checks about twice as slow; they pay off on many cores.
+Spearman correlation of at least 0.9. Values and tolerances are in ``units`` (nats or bits);
+the default tolerance's 0.05 nats is 0.072 bits.
+
+Each pair has a role. Pairs under test (``"test"``) decide :attr:`CheckResult.passed`, and so the
+commands' exit status; contrast pairs (``"contrast"``) are judged and shown too but do not
+count: they are the unnormalised or locally normalised KSG that the paper's figures show failing
+beside the recommended, scale-invariant KSG-Global-L∞ (:data:`RECOMMENDED`). By default each
+check runs its :data:`DEFAULT_PAIRS` with only :data:`RECOMMENDED` under test; every pair named
+by the caller is under test (see :func:`parse_pairs`).
+
+Without files the checks draw built-in data with known MI (:mod:`mitool.synthetic`); with files
+they transform the user's X and T, and the truth is unknown. Within a trial every grid point
+transforms the same draw (a paired design), so the curves show the transformation's effect, not
+sampling noise. Trials, grid points and pairs are seeded from ``numpy.random.SeedSequence(seed)``,
+so the results do not depend on ``jobs``. ``jobs`` defaults to every core, at most one worker
+per grid point and trial (on 2 cores, worker processes made the default checks about twice as
+slow as ``jobs=1``, since each neighbour query already uses every core; they pay off on many).
 """
 
 from __future__ import annotations
@@ -42,6 +52,7 @@ from mitool.errors import MitoolError
 from mitool.estimators import get_estimator
 from mitool.parallel import parallel_map, resolve_jobs
 from mitool.plotting import pyplot, save
+from mitool.result import UNITS, convert
 from mitool.synthetic import Sample, additive_gaussian, correlated_gaussians, snr_gaussian
 from mitool.validate import check_pair
 
@@ -76,14 +87,23 @@ DEFAULT_PAIRS: dict[str, tuple[str, ...]] = {
     "duplicate": ("ksg/none", "ksg/local", "ksg/global-linf"),
     "snr": ("ksg/local", "ksg/global-linf"),
 }
+#: The pair under test among each check's defaults: KSG-Global-L∞, the paper's recommended
+#: scale-invariant pair (``ksg``'s default norm). The other defaults are contrasts.
+RECOMMENDED = "ksg/global-linf"
+#: A pair's role: under test (its verdict counts) or a contrast (shown, not counted).
+TEST, CONTRAST = "test", "contrast"
+ROLES = (TEST, CONTRAST)
 
 
 @dataclass(frozen=True)
 class Pair:
-    """An estimator and the normalization it runs under (paper 000, Table 1)."""
+    """An estimator and the normalization it runs under (paper 000, Table 1), and its role:
+    ``"test"`` (its verdict counts) or ``"contrast"`` (shown for comparison). Two pairs with
+    the same estimator and norm are equal whatever their roles."""
 
     estimator: str
     norm: str | None  # None: ``auto``, which chooses its own
+    role: str = field(default=TEST, compare=False)
 
     @property
     def label(self) -> str:
@@ -102,7 +122,14 @@ def parse_pairs(
 
     Without ``norms``, each estimator runs under the check's default norms that it accepts
     (its own default norm when it accepts none of them); without ``estimators``, ``ksg``.
-    Every pair is checked against the estimator registry; repeats are dropped.
+    Every pair is checked against the estimator registry; repeats are dropped (the first
+    wins, so a pair named in ``pairs`` keeps its role).
+
+    Roles: every pair named in ``pairs``, or built from ``norms``, is under test. A pair that
+    only fills in a default takes the default's role: with nothing given, only
+    :data:`RECOMMENDED` is under test; an estimator named without ``norms`` is under test with
+    the recommended norm and a contrast with the others (all under test if it accepts none of
+    the recommended ones).
     """
     chosen: list[Pair] = []
     for text in pairs or ():
@@ -114,14 +141,25 @@ def parse_pairs(
             raise MitoolError(f"a pair is written estimator/norm (e.g. ksg/local), got '{text}'")
         chosen.append(Pair(estimator.strip(), norm.strip()))
     if estimators or norms or not chosen:
-        default = [Pair(*p.split("/")) for p in DEFAULT_PAIRS[check]]
+        default = [
+            Pair(*p.split("/"), role=TEST if p == RECOMMENDED else CONTRAST)
+            for p in DEFAULT_PAIRS[check]
+        ]
         for estimator in estimators or (["ksg"] if norms or chosen else []):
             if estimator == AUTO:
                 chosen.append(Pair(AUTO, None))
                 continue
             spec = get_estimator(estimator)
-            accepted = [p.norm for p in default if p.norm in spec.norms] or [spec.default_norm]
-            chosen += [Pair(estimator, norm) for norm in (norms or accepted)]
+            if norms:
+                chosen += [Pair(estimator, norm) for norm in norms]
+                continue
+            accepted = [p for p in default if p.norm in spec.norms]
+            if not accepted:
+                chosen.append(Pair(estimator, spec.default_norm))
+            elif not any(p.role == TEST for p in accepted):
+                chosen += [Pair(estimator, p.norm) for p in accepted]
+            else:
+                chosen += [Pair(estimator, p.norm, p.role) for p in accepted]
         if not estimators and not norms and not chosen:
             chosen = default
     for pair in chosen:
@@ -143,14 +181,17 @@ class PairResult:
     Attributes
     ----------
     estimator, norm : the pair.
-    values : estimates in nats, one tuple per trial, one value per grid point.
+    values : estimates in the check's units, one tuple per trial, one value per grid point.
     mean, sd : over trials at each grid point (sd is None with one trial).
     ci_low, ci_high : the mean over trials of the interval's ends (None without resamples).
     reference : the mean at the reference point (None for check-snr).
-    statistic : the deviation in nats (the largest |Î − reference|, or drop for check-noise), or
-        the Spearman correlation with the truth (check-snr); NaN when it cannot be computed.
+    statistic : the deviation in the check's units (the largest |Î − reference|, or drop for
+        check-noise), or the Spearman correlation with the truth (check-snr); NaN when it
+        cannot be computed.
     tolerance : the largest deviation allowed, or the smallest correlation.
     passed : whether the statistic is within the tolerance.
+    role : ``"test"`` (the verdict counts towards :attr:`CheckResult.passed`) or
+        ``"contrast"`` (shown for comparison, not counted).
     """
 
     estimator: str
@@ -164,10 +205,16 @@ class PairResult:
     statistic: float
     tolerance: float
     passed: bool
+    role: str = TEST
 
     @property
     def label(self) -> str:
         return Pair(self.estimator, self.norm).label
+
+    @property
+    def counts(self) -> bool:
+        """Whether this pair's verdict counts (it is under test, not a contrast)."""
+        return self.role == TEST
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -182,6 +229,8 @@ class PairResult:
             "statistic": _json_float(self.statistic),
             "tolerance": self.tolerance,
             "passed": self.passed,
+            "role": self.role,
+            "counts": self.counts,
         }
 
 
@@ -196,13 +245,14 @@ class CheckResult:
     parameter : the name of the grid's parameter (``η``, ``noise columns``, ``copies``, ``SNR``).
     grid : its values; ``reference_index`` is the position of the reference point (None for
         check-snr).
-    truth : the true MI in nats at each grid point (None on user data: unknown).
+    truth : the true MI at each grid point, in ``units`` (None on user data: unknown).
     statistic : what each pair's statistic measures, in words.
     pairs : one :class:`PairResult` per estimator/norm pair, in the order given.
     data : the data, in words; ``n``, ``d_x``, ``d_t`` its shape before the transformation.
     trials, seed, k, resamples : the settings; ``settings`` holds the check's own.
     seconds : wall time.
     warnings : distinct warnings of the estimates, each prefixed with its pair.
+    units : ``nats`` or ``bits``: of every estimate, truth, deviation and tolerance.
     """
 
     check: str
@@ -224,11 +274,17 @@ class CheckResult:
     seconds: float
     settings: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    units: str = "nats"
 
     @property
     def passed(self) -> bool:
-        """True when every pair passes."""
-        return all(p.passed for p in self.pairs)
+        """True when every pair under test passes (contrast pairs do not count)."""
+        return all(p.passed for p in self.pairs if p.counts)
+
+    @property
+    def under_test(self) -> tuple[PairResult, ...]:
+        """The pairs whose verdicts count."""
+        return tuple(p for p in self.pairs if p.counts)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (NaN becomes null)."""
@@ -248,7 +304,7 @@ class CheckResult:
             "n": self.n,
             "d_x": self.d_x,
             "d_t": self.d_t,
-            "units": "nats",
+            "units": self.units,
             "trials": self.trials,
             "seed": self.seed,
             "k": self.k,
@@ -276,8 +332,9 @@ def check_scale(
     resamples: int = 0,
     tolerance: float | None = None,
     samples: int = 1000,
-    jobs: int | None = 1,
+    jobs: int | None = None,
     progress: bool = False,
+    units: str = "nats",
     names: tuple[str, str] = ("X", "T"),
 ) -> CheckResult:
     """I(X; ηT) (``side="t"``), I(ηX; T) (``"x"``) or I(ηX; ηT) (``"both"``) over η.
@@ -316,9 +373,10 @@ def check_scale(
         seed=seed,
         k=k,
         resamples=resamples,
-        tolerance=_nats(tolerance),
+        tolerance=_tolerance(tolerance, units),
         jobs=jobs,
         progress=progress,
+        units=units,
         names=names,
         settings={"side": side},
     )
@@ -337,8 +395,9 @@ def check_noise(
     resamples: int = 0,
     tolerance: float | None = None,
     samples: int = 1000,
-    jobs: int | None = 1,
+    jobs: int | None = None,
     progress: bool = False,
+    units: str = "nats",
     names: tuple[str, str] = ("X", "T"),
 ) -> CheckResult:
     """I([X, ε_1, …, ε_m]; T) over the number m of noise columns, ε_i ~ N(0, (σ'·s)²).
@@ -384,9 +443,10 @@ def check_noise(
         seed=seed,
         k=k,
         resamples=resamples,
-        tolerance=_nats(tolerance),
+        tolerance=_tolerance(tolerance, units),
         jobs=jobs,
         progress=progress,
+        units=units,
         names=names,
         settings={"noise_sd": noise_sd, "spread": "mean per-column sd of X (ddof = 0)"},
         drop=True,
@@ -405,8 +465,9 @@ def check_duplicate(
     resamples: int = 0,
     tolerance: float | None = None,
     samples: int = 1000,
-    jobs: int | None = 1,
+    jobs: int | None = None,
     progress: bool = False,
+    units: str = "nats",
     names: tuple[str, str] = ("X", "T"),
 ) -> CheckResult:
     """I([X, …, X]; T) over the number of copies of X (ds; paper 000, §5.1.3, Fig. 3a).
@@ -444,9 +505,10 @@ def check_duplicate(
         seed=seed,
         k=k,
         resamples=resamples,
-        tolerance=_nats(tolerance),
+        tolerance=_tolerance(tolerance, units),
         jobs=jobs,
         progress=progress,
+        units=units,
         names=names,
     )
 
@@ -461,8 +523,9 @@ def check_snr(
     k: int = 3,
     resamples: int = 0,
     samples: int = 1000,
-    jobs: int | None = 1,
+    jobs: int | None = None,
     progress: bool = False,
+    units: str = "nats",
 ) -> CheckResult:
     """I(X; T') with T' = 0.1·(X + ε), σ = 1/√SNR, d = 2 (paper 000, §5.1.4, Fig. 5).
 
@@ -506,6 +569,7 @@ def check_snr(
         tolerance=min_spearman,
         jobs=jobs,
         progress=progress,
+        units=units,
         names=("X", "T'"),
         truth=tuple(0.5 * BUILTIN_D * math.log1p(v) for v in grid),
         settings={"scale": SNR_SCALE, "min_spearman": min_spearman},
@@ -568,16 +632,20 @@ def _source(
         if x is None or t is None:
             raise MitoolError("give both X and T, or neither (built-in data)")
         x, t, _ = check_pair(x, t, k=k, names=names)
-        description = f"{names[0]} and {names[1]}; the true MI is unknown"
+        given = "your X and T" if tuple(names) == ("X", "T") else f"X = {names[0]}, T = {names[1]}"
+        description = f"{given} (the true MI is unknown)"
         return _Source(description, (len(x), x.shape[1], t.shape[1]), (x, t), None)
     if samples <= k:
         raise MitoolError(f"the built-in data needs more rows than k = {k}, got {samples}")
     return _Source(f"{builtin}, n = {samples}", (samples, BUILTIN_D, BUILTIN_D), None, draw)
 
 
-def _nats(tolerance: float | None) -> float | None:
+def _tolerance(tolerance: float | None, units: str) -> float | None:
+    """A tolerance given in ``units``, checked (the units too, before any work)."""
+    if units not in UNITS:
+        raise MitoolError(f"unknown units '{units}'; choose one of: {', '.join(UNITS)}")
     if tolerance is not None and not (math.isfinite(tolerance) and tolerance >= 0):
-        raise MitoolError(f"the tolerance must be a number of nats ≥ 0, got {tolerance:g}")
+        raise MitoolError(f"the tolerance must be a number of {units} ≥ 0, got {tolerance:g}")
     return tolerance
 
 
@@ -599,6 +667,7 @@ def _run_check(
     tolerance: float | None,
     jobs: int | None,
     progress: bool,
+    units: str,
     names: tuple[str, str],
     settings: dict[str, Any] | None = None,
     truth: tuple[float, ...] | None = None,
@@ -608,11 +677,15 @@ def _run_check(
 
     ``tasks(x, t, rng)`` turns one trial's data into one function per grid point, each
     returning the transformed (x, t); ``rng`` draws the check's own randomness (noise columns).
+    The estimates are made in nats and judged in ``units``; ``tolerance`` is in ``units``.
     """
     started = time.perf_counter()
+    _tolerance(None, units)
     pairs = tuple(pairs) if pairs else parse_pairs(check=check)
     if trials < 1:
         raise MitoolError(f"the number of trials must be at least 1, got {trials}")
+    if not 0 <= seed < 2**63:  # as for estimate: what every numpy generator takes
+        raise MitoolError(f"seed must be from 0 to 2^63 - 1, got {seed}")
     if resamples < 0 or resamples == 1:
         raise MitoolError(f"resamples must be 0 (no interval) or at least 2, got {resamples}")
     resolve_jobs(jobs)  # a bad --jobs is an error before any work
@@ -644,9 +717,11 @@ def _run_check(
         notes.update(dict.fromkeys(messages))
     ref = None if reference is None else grid.index(reference)
     judged = tuple(
-        _judge(values[:, :, i], pair, ref, truth, tolerance, drop, resamples > 0)
+        _judge(values[:, :, i], pair, ref, truth, tolerance, drop, resamples > 0, units)
         for i, pair in enumerate(pairs)
     )
+    if truth is not None:
+        truth = tuple(convert(v, units) for v in truth)
     n, d_x, d_t = source.shape
     return CheckResult(
         check=check,
@@ -668,6 +743,7 @@ def _run_check(
         seconds=time.perf_counter() - started,
         settings=dict(settings or {}),
         warnings=tuple(notes),
+        units=units,
     )
 
 
@@ -711,8 +787,13 @@ def _judge(
     tolerance: float | None,
     drop: bool,
     intervals: bool,
+    units: str = "nats",
 ) -> PairResult:
-    """Summarise one pair's (trials, points, 3) array and compare it with the truth."""
+    """Summarise one pair's (trials, points, 3) array of nats and compare it with the truth.
+
+    Everything is judged and reported in ``units`` (``tolerance`` too); the default
+    tolerance's absolute part, 0.05 nats, is converted."""
+    values = convert(1.0, units) * values
     estimates = values[:, :, 0]
     mean = estimates.mean(axis=0)
     sd = estimates.std(axis=0, ddof=1) if len(estimates) > 1 else None
@@ -729,7 +810,7 @@ def _judge(
         change = reference - mean if drop else np.abs(mean - reference)
         statistic = float(np.max(change)) if np.all(np.isfinite(mean)) else math.nan
         allowed = (
-            max(ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE * abs(reference))
+            max(convert(ABSOLUTE_TOLERANCE, units), RELATIVE_TOLERANCE * abs(reference))
             if tolerance is None
             else tolerance
         )
@@ -746,6 +827,7 @@ def _judge(
         statistic=statistic,
         tolerance=float(allowed),
         passed=bool(passed),
+        role=pair.role,
     )
 
 
@@ -783,28 +865,208 @@ def _json_list(values: Sequence[float]) -> list[float | None]:
     return [_json_float(v) for v in values]
 
 
+#: Marker shapes and line styles, one per pair in turn, so that curves with the same values stay
+#: visible: the markers are hollow, and each pair's are smaller than the one's before.
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+LINESTYLES = ("-", "--", "-.", ":")
+
+
+def verdict_text(pair: PairResult) -> str:
+    """``PASS`` or ``FAIL``, with ``(contrast, not counted)`` for a pair whose verdict does
+    not count."""
+    return ("PASS" if pair.passed else "FAIL") + ("" if pair.counts else " (contrast, not counted)")
+
+
 def save_plot(result: CheckResult, path: str) -> None:
     """Draw each pair's mean curve (± sd with trials) and the truth, as a PNG at ``path``.
 
-    check-scale uses a log η axis. matplotlib is an optional dependency (``mitool[plot]``).
+    Each pair's legend entry gives its verdict and statistic; the band around each pair's
+    value at the reference point (starred) is what its verdict allows: ± the tolerance, or for
+    check-noise everything above the value less the tolerance (only drops count). Bands are
+    shaded for pairs under test and outlined for contrasts, which are also drawn thinner.
+    Curves with the same values are said to be so in the legend, and stay visible (hollow
+    markers of decreasing size, a line style each). check-scale uses a log η axis. matplotlib
+    is an optional dependency (``mitool[plot]``).
     """
+    import textwrap
+
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    fig, ax = plt.subplots(figsize=(7.2, 5.8))
     grid = np.asarray(result.grid, dtype=float)
-    for pair in result.pairs:
-        mean = np.asarray(pair.mean)
-        (line,) = ax.plot(grid, mean, marker="o", markersize=3, label=pair.label)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    ref = result.reference_index
+    count = len(result.pairs)
+    if result.truth is not None:
+        ax.plot(
+            grid,
+            result.truth,
+            color="black",
+            linestyle=(0, (5, 3)),
+            linewidth=1,
+            label="truth"
+            if ref is not None
+            else "truth (the verdict compares ranks with it, so no tolerance band)",
+            zorder=2,
+        )
+    if ref is not None:
+        ax.axvline(grid[ref], color="0.55", linewidth=0.8, linestyle=":", zorder=1)
+    bands = []  # (low, high or None: upwards, colour, counts)
+    for i, pair in enumerate(result.pairs):
+        color = colors[i % len(colors)]
+        mean = np.asarray(pair.mean, dtype=float)
+        same = next((q.label for q in result.pairs[:i] if _same_curve(q.mean, pair.mean)), None)
+        ax.plot(
+            grid,
+            mean,
+            color=color,
+            marker=MARKERS[i % len(MARKERS)],
+            markersize=4 + 2.5 * (count - 1 - i),
+            markerfacecolor="none",
+            markeredgewidth=1.3,
+            linestyle=LINESTYLES[i % len(LINESTYLES)],
+            linewidth=2.0 if pair.counts else 1.2,
+            label="\n".join(textwrap.wrap(_legend_label(result, pair, same), 100)),
+            zorder=3 + i,
+        )
         if pair.sd is not None:
             sd = np.asarray(pair.sd)
-            ax.fill_between(grid, mean - sd, mean + sd, color=line.get_color(), alpha=0.2)
-    if result.truth is not None:
-        ax.plot(grid, result.truth, color="black", linestyle="--", label="truth")
+            ax.fill_between(grid, mean - sd, mean + sd, color=color, alpha=0.15, linewidth=0)
+        if ref is None or pair.reference is None or not math.isfinite(pair.reference):
+            continue
+        high = None if result.check == "noise" else pair.reference + pair.tolerance
+        bands.append((pair.reference - pair.tolerance, high, color, pair.counts))
+        ax.plot(
+            grid[ref],
+            pair.reference,
+            marker="*",
+            markersize=13,
+            color=color,
+            markeredgecolor="black",
+            markeredgewidth=0.6,
+            linestyle="none",
+            zorder=20,
+        )
+    bottom, top = ax.get_ylim()
+    for low, high, _, _ in bands:
+        edges = [low] if high is None else [low, high]
+        bottom, top = min(bottom, *edges), max(top, *edges)
+    shade = max(0.06, 0.18 / max(1, len(result.under_test)))  # overlapping bands stay light
+    for low, high, color, counts in bands:
+        if counts:
+            ax.fill_between(
+                grid[[0, -1]],
+                low,
+                top if high is None else high,
+                color=color,
+                alpha=shade,
+                linewidth=0,
+                zorder=0,
+            )
+        ax.hlines(
+            [low] if high is None else [low, high],
+            grid[0],
+            grid[-1],
+            color=color,
+            linewidth=0.8 if counts else 0.7,
+            linestyle="-" if counts else (0, (1, 2)),
+            alpha=0.6 if counts else 1.0,
+            zorder=1,
+        )
+    ax.set_ylim(bottom, top)
+    extra = []  # legend entries that are not curves
+    if result.trials > 1:
+        extra.append(Patch(facecolor="0.6", alpha=0.2, label=f"± 1 sd over {result.trials} trials"))
+    if bands:
+        where = _reference_name(result)
+        allowed = (
+            f"the pair's value at {where} less the tolerance, and above (only drops count)"
+            if result.check == "noise"
+            else f"the pair's value at {where} ± the tolerance"
+        )
+        extra += [
+            Patch(
+                facecolor="0.6",
+                alpha=0.35,
+                label=f"allowed: {allowed}\n(shaded for pairs under test, dotted for contrasts)",
+            ),
+            Line2D(
+                [],
+                [],
+                marker="*",
+                markersize=11,
+                color="0.5",
+                markeredgecolor="black",
+                markeredgewidth=0.6,
+                linestyle="none",
+                label=f"reference point ({where})",
+            ),
+        ]
     if result.check == "scale":
         ax.set_xscale("log")
-    ax.set_xlabel(result.parameter)
-    ax.set_ylabel("estimate (nats)")
+    elif all(float(g).is_integer() for g in result.grid):  # columns or copies: whole numbers
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel(_axis_label(result))
+    ax.set_ylabel(f"estimate ({result.units})")
+    ax.grid(True, color="0.92", linewidth=0.6)
     verdict = "PASS" if result.passed else "FAIL"
-    ax.set_title(f"check-{result.check}: {result.estimand} [{verdict}]", fontsize=10)
-    ax.legend(fontsize=8)
+    tested = ", ".join(p.label for p in result.under_test) or "none"
+    head = f"check-{result.check}: {result.estimand} — {verdict} (under test: {tested})"
+    title = "\n".join([*textwrap.wrap(head, 80), *textwrap.wrap(result.data, 90)])
+    ax.set_title(title, fontsize=9)
+    handles, _ = ax.get_legend_handles_labels()
+    ax.legend(
+        handles=handles + extra,
+        fontsize=7.5,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.13),
+        ncol=1,
+        frameon=False,
+    )
     fig.tight_layout()
     save(fig, path)
+
+
+def _same_curve(a: Sequence[float], b: Sequence[float]) -> bool:
+    """Whether two mean curves coincide on a plot (equal to 1e-9 of their size)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    size = float(np.nanmax(np.abs(a), initial=0.0)) or 1.0
+    return bool(np.allclose(a, b, rtol=0, atol=1e-9 * size, equal_nan=True))
+
+
+def _legend_label(result: CheckResult, pair: PairResult, same: str | None) -> str:
+    """``ksg/none — FAIL (contrast): largest deviation 0.9531 > 0.0511 nats``."""
+    if result.reference_index is None:
+        name, limit = "Spearman ρ", f"(≥ {pair.tolerance:g} passes)"
+        value = f"= {pair.statistic:.2f}"
+    else:
+        name = "largest drop" if result.check == "noise" else "largest deviation"
+        limit = f"{pair.tolerance:.4f} {result.units}"
+        value = f"{pair.statistic:.4f} {'≤' if pair.passed else '>'}"
+    what = f"{name} {value} {limit}" if math.isfinite(pair.statistic) else f"{name} not computed"
+    label = f"{pair.label} — {verdict_text(pair)}: {what}"
+    if same is not None:
+        label += f"; same values as {same}"
+    return label
+
+
+def _reference_name(result: CheckResult) -> str:
+    """The reference point in words: ``η = 1``, ``m = 0``, ``1 copy``."""
+    value = result.grid[result.reference_index or 0]
+    return {"scale": f"η = {value:g}", "noise": f"m = {value:g}"}.get(
+        result.check, f"{value:g} cop{'y' if value == 1 else 'ies'}"
+    )
+
+
+def _axis_label(result: CheckResult) -> str:
+    if result.check == "duplicate":
+        return f"copies of X (d_X' = copies × {result.d_x})"
+    if result.check == "noise":
+        return "noise columns m appended to X"
+    if result.check == "scale":
+        return "scale factor η (log scale)"
+    return "signal-to-noise ratio (SNR = 1/σ²)"

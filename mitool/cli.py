@@ -16,7 +16,7 @@ from rich.table import Table
 from typer.exceptions import TyperException
 
 from mitool import __version__
-from mitool.cli_format import PlainUsage, WholeSummaries
+from mitool.cli_format import PlainUsage, WholeSummaries, side_names
 from mitool.errors import Interrupted, MitoolError, MitoolWarning
 from mitool.progress import stderr_is_terminal
 
@@ -177,6 +177,7 @@ def estimate_cmd(
     """Estimate the mutual information I(X; T) between two arrays read from files."""
     from mitool.api import estimate
     from mitool.io import load_pair
+
     options = _neural_options(
         hidden=hidden,
         epochs=epochs,
@@ -230,29 +231,6 @@ def estimate_cmd(
         print(json.dumps(result.to_dict(), allow_nan=False))
     else:
         Console().print(_table(result, names, norm_by_default=norm is None and not result.choice))
-
-
-def side_names(
-    tx: FileTable,
-    tt: FileTable,
-    *,
-    one_table: bool,
-    selected: tuple[Optional[str], Optional[str]] = (None, None),
-) -> tuple[str, str]:
-    """How X and T are called in titles and messages: the source, and the columns when a
-    selection picked them ("data.csv[a,b]"); "(X)"/"(T)" when one table holds both."""
-
-    def name(table: FileTable, chosen: Optional[str], side: str) -> str:
-        label = table.source
-        if chosen is not None or one_table:
-            label += (
-                f"[{','.join(table.columns)}]"
-                if len(table.columns) <= 6
-                else (f"[{','.join(table.columns[:5])},… {len(table.columns)} columns]")
-            )
-        return f"{label} ({side})" if one_table else label
-
-    return name(tx, selected[0], "X"), name(tt, selected[1], "T")
 
 
 #: Estimators that read text columns as class labels: those that treat a side as symbols.

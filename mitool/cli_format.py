@@ -1,12 +1,15 @@
-"""How the commands print their help and end, shared by every subcommand."""
+"""What every subcommand shares in how it prints: help, usage, names, and how a run ends."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Optional
 
 from typer.core import TyperCommand, TyperGroup
 
 from mitool.errors import Interrupted, MitoolError
+
+if TYPE_CHECKING:
+    from mitool.io import Table
 
 
 class PlainUsage(TyperCommand):
@@ -44,3 +47,28 @@ class WholeSummaries(TyperGroup):
             raise Interrupted from None
         except EOFError as exc:
             raise MitoolError(f"an input ended before its data did ({exc})") from None
+
+
+def side_names(
+    tx: Table,
+    tt: Table,
+    *,
+    one_table: bool,
+    selected: tuple[Optional[str], Optional[str]] = (None, None),
+    tag_sides: bool = True,
+) -> tuple[str, str]:
+    """How X and T are called in titles and messages: the source, and the columns when a
+    selection picked them ("data.csv[a,b]"); with ``tag_sides``, "(X)"/"(T)" when one table
+    holds both."""
+
+    def name(table: Table, chosen: Optional[str], side: str) -> str:
+        label = table.source
+        if chosen is not None or one_table:
+            label += (
+                f"[{','.join(table.columns)}]"
+                if len(table.columns) <= 6
+                else (f"[{','.join(table.columns[:5])},… {len(table.columns)} columns]")
+            )
+        return f"{label} ({side})" if one_table and tag_sides else label
+
+    return name(tx, selected[0], "X"), name(tt, selected[1], "T")

@@ -79,28 +79,62 @@ def parallel_map(
     steps: Sequence[int] | None = None,
     backend: str | None = None,
 ) -> list[R]:
-    """``[fn(*args) for args in tasks]`` on ``jobs`` processes (None: all cores).
+    """``[fn(*args) for args in tasks]`` on ``jobs`` processes (None: all cores, when worth it).
 
     ``fn`` must be picklable (a module-level function or a partial of one). ``steps`` gives
     each task's weight on the progress bar (default 1). ``backend`` names a joblib backend with
     workers of its own, e.g. ``"dask"`` inside a ``distributed.Client``: every one of its
     workers is used, ``jobs`` is ignored, and the bar moves when all tasks are done.
+
+    With ``jobs=None`` the tasks start in this process, and worker processes are started for
+    the rest only once the time left, measured on the tasks done, is long enough for them to
+    pay for their start (:func:`workers_pay`): small jobs (n = 10, a quick check) never start
+    any. The results are the same either way: each task carries its own seed.
     """
     weights = list(steps) if steps is not None else [1] * len(tasks)
-    jobs = min(resolve_jobs(jobs), len(tasks))
+    wanted = min(resolve_jobs(jobs), len(tasks))
+    out: list[R] = []
     with progress_bar(sum(weights), description, progress) as advance:
         if backend is not None:  # an engine with workers of its own (e.g. a Dask cluster)
             with parallel_config(backend=backend):
-                results = iter(Parallel(n_jobs=-1)(delayed(fn)(*args) for args in tasks))
-        elif jobs <= 1:  # in this process, each neighbour query on all cores
-            results = (fn(*args) for args in tasks)
-        else:
-            threads = max(1, cores() // jobs)
-            results = Parallel(n_jobs=jobs, return_as="generator")(
-                delayed(_in_worker)(threads, fn, args) for args in tasks
+                results = Parallel(n_jobs=-1)(delayed(fn)(*args) for args in tasks)
+            for weight, result in zip(weights, results, strict=True):
+                out.append(result)
+                advance(weight)
+            return out
+        started = time.perf_counter()
+        while len(out) < len(tasks) and (
+            wanted <= 1
+            or (
+                jobs is None
+                and not workers_pay(time.perf_counter() - started, out, weights, wanted)
             )
-        out = []
-        for weight, result in zip(weights, results, strict=True):
-            out.append(result)
-            advance(weight)
+        ):
+            out.append(fn(*tasks[len(out)]))  # in this process, each neighbour query on all cores
+            advance(weights[len(out) - 1])
+        if len(out) < len(tasks):
+            workers = min(wanted, len(tasks) - len(out))
+            threads = max(1, cores() // workers)
+            rest = Parallel(n_jobs=workers, return_as="generator")(
+                delayed(_in_worker)(threads, fn, args) for args in tasks[len(out) :]
+            )
+            for result in rest:
+                out.append(result)
+                advance(weights[len(out) - 1])
     return out
+
+
+#: Seconds to start joblib's worker processes, each importing mitool (measured in
+#: ``benchmarks/bench_parallel.py``; see benchmarks/RESULTS.md).
+WORKER_START_S = 2.0
+
+
+def workers_pay(elapsed: float, done: Sequence[Any], weights: Sequence[int], jobs: int) -> bool:
+    """Whether starting ``jobs`` worker processes now saves time: the work left, at the rate of
+    the tasks done in this process, shrinks by (1 − 1/jobs) on ``jobs`` processes, and that
+    saving must exceed :data:`WORKER_START_S`. Before any task is done, the answer is no."""
+    if not done:
+        return False
+    rate = elapsed / max(sum(weights[: len(done)]), 1)
+    left = rate * sum(weights[len(done) :])
+    return left * (1 - 1 / jobs) > WORKER_START_S

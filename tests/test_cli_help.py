@@ -113,9 +113,3 @@ def test_the_demo_says_it_needs_pytorch_before_any_work(capsys, monkeypatch, tmp
     assert len(err) == 1 and "PyTorch" in err[0] and "torch==2.13.0" in err[0]
     assert not (tmp_path / "demo").exists()  # nothing was trained or written
     assert "Needs PyTorch" in _help(capsys, "demo", "infoplane")
-
-
-def test_the_trace_commands_default_pairs_are_the_trace_modules():
-    from mitool import trace, trace_cli
-
-    assert ",".join(trace.DEFAULT_PAIRS) == trace_cli.DEFAULT_PAIRS

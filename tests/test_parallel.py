@@ -13,7 +13,7 @@ import time
 import pytest
 
 from mitool import MitoolError
-from mitool.parallel import cores, parallel_map, resolve_jobs
+from mitool.parallel import WORKER_START_S, cores, parallel_map, resolve_jobs, workers_pay
 
 
 def test_jobs_are_capped_by_the_cores():
@@ -33,6 +33,33 @@ def test_results_keep_the_order_of_the_tasks_whatever_the_jobs():
     tasks = [(v,) for v in range(7)]
     assert parallel_map(_square, tasks, jobs=1) == [v * v for v in range(7)]
     assert parallel_map(_square, tasks, jobs=2) == [v * v for v in range(7)]
+
+
+def _pid(_: int) -> int:
+    return os.getpid()
+
+
+def test_a_small_job_never_starts_worker_processes():
+    # 50 tasks of microseconds: the work left is far below the cost of starting workers.
+    pids = parallel_map(_pid, [(v,) for v in range(50)], jobs=None)
+    assert set(pids) == {os.getpid()}
+
+
+def test_workers_pay_only_when_the_work_left_outweighs_their_start():
+    weights = [1] * 10
+    assert not workers_pay(5.0, [], weights, 2)  # nothing measured yet
+    assert WORKER_START_S == 2.0  # the cases below are sized for it
+    # One task took 1 s, nine are left: 9 s in process, 4.5 s saved on 2 processes.
+    assert workers_pay(1.0, [0], weights, 2)
+    # One task took 0.3 s: 2.7 s left, 1.35 s saved, less than the start.
+    assert not workers_pay(0.3, [0], weights, 2)
+    # One task took 0.01 s: 0.09 s left, never worth a process start.
+    assert not workers_pay(0.01, [0], weights, 16)
+    # One process saves nothing.
+    assert not workers_pay(100.0, [0], weights, 1)
+    # Weights: the task done weighed 1 of 10 units, so 9x its time is left.
+    assert workers_pay(1.0, [0], [1, 9], 2)
+    assert not workers_pay(1.0, [0], [9, 1], 2)
 
 
 _PARENT = """
