@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from mitool.choose import choose
+from mitool.data_checks import bulk_notes, check_symbols
 from mitool.device_kernels import set_device
 from mitool.diagnose import diagnose, few_symbols, first_rows
 from mitool.errors import MitoolError, MitoolWarning
@@ -156,6 +157,7 @@ def estimate(
             x, t, names = t, x, (names[1], names[0])
     spec, norm = _spec_and_norm(estimator, norm)
     _check_edge(spec, norm, k, x, t)
+    check_symbols(spec, x, t, names)
     grid = _check_scales(scales) if spec.sweeps_scale and norm in GLOBAL_NORMS else (1.0,)
     search, device = _check_search(spec.family, search, device)
     if spec.family == "neural" and device != "cpu":
@@ -166,6 +168,7 @@ def estimate(
     subsampled = resamples and allowed and ci_method == "subsample"
     m = subsample_size(len(x), subsample, k + 2) if subsampled else 0
     notes = _notes_on_columns(x, t, names, dropped)
+    notes += bulk_notes(spec, x, t, norm, names)
     curve, ties = point_curve(
         x,
         t,
@@ -190,12 +193,6 @@ def estimate(
         raise MitoolError(
             f"{estimator} gave a non-finite estimate ({value}) on these data; try --estimator "
             "auto, or another estimator or norm"
-        )
-    if len(grid) > 1 and grid[best] in (min(grid), max(grid)):
-        side = "smallest" if grid[best] == min(grid) else "largest"
-        notes.append(
-            f"c* = {grid[best]:g} is the {side} c on the grid ({min(grid):g} to {max(grid):g}): "
-            "the maximum of Î(X; c·T) over c may lie beyond it; widen --scales to look"
         )
     if value > math.log(len(x)):
         notes.append(
@@ -555,10 +552,10 @@ def _notes_on_columns(
 ) -> list[str]:
     notes = [f"dropped {rows(dropped)} holding NaN or inf"] if dropped else []
     for i, j in _shared_columns(x, t)[:1]:
-        notes.append(
+        raise MitoolError(
             f"{names[0]} column {i} and {names[1]} column {j} hold the same continuous values: "
-            "their mutual information is infinite, and any estimate only reflects n and k (it "
-            "grows like ln n); did you select the same column on both sides?"
+            "their mutual information is infinite, and an estimate would only reflect n and k "
+            "(it grows like ln n); select different columns"
         )
     for a, name in zip((x, t), names, strict=False):
         const = constant_columns(a)

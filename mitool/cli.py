@@ -331,7 +331,10 @@ def _best_scale(result: MIResult) -> str:
     """c* and what it is: the c on the grid where Î(X; c·T) was largest (the estimate)."""
     grid = [point.c for point in result.curve or ()]
     where = f" on the grid {min(grid):g}-{max(grid):g}" if grid else ""
-    return f"{result.scale:g} (the c of the largest Î(X; c·T){where}; T scaled by c after the norm)"
+    text = f"{result.scale:g} (the c of the largest Î(X; c·T){where}; T scaled by c after the norm)"
+    if grid and result.scale in (min(grid), max(grid)):
+        text += "; at the grid's edge, so the largest may lie beyond it (widen --scales to see)"
+    return text
 
 
 def _nats(value: float) -> str:

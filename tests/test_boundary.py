@@ -67,10 +67,11 @@ def test_a_diverged_training_is_an_error_not_an_estimate(pair):
         mitool.estimate(*pair, estimator="mine", resamples=0, options={"lr": 1e6, "epochs": 3})
 
 
-def test_the_same_continuous_column_on_both_sides_is_flagged(pair):
-    """--x-cols f1 --t-cols f1 read 6.68 nats with no warning; discrete copies (I = H) are fine."""
+def test_the_same_continuous_column_on_both_sides_is_an_error(pair):
+    """--x-cols f1 --t-cols f1 read 6.68 nats with no warning: I(X; X) is infinite, so any
+    number is wrong; discrete copies (I = H, finite) are fine."""
     x = np.column_stack([pair[0], pair[1]])
-    with pytest.warns(mitool.MitoolWarning, match="hold the same continuous values"):
+    with pytest.raises(MitoolError, match="X column 1 and T column 0 hold the same continuous"):
         mitool.estimate(x, x[:, 1], estimator="ksg", resamples=0)
     labels = np.arange(200) % 3.0
     import warnings

@@ -63,17 +63,12 @@ def test_backend_is_the_old_name_of_search(capsys, table):
     assert "--backend is now --search" in old.err
 
 
-def test_a_best_scale_at_the_grid_edge_is_flagged():
-    # With two scales only, c* is always at an edge; with c* inside the grid, no note.
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((400, 2))
-    t = x + rng.standard_normal((400, 2))
-    edge = mitool.estimate(x, t, estimator="ksg", norm="global-linf", resamples=0, scales=[1, 2])
-    assert any("is the" in w and "c on the grid" in w for w in edge.warnings)
-    inner = mitool.estimate(x, t, estimator="ksg", norm="global-linf", resamples=0)
-    assert edge.scale in (1.0, 2.0)
-    if inner.scale not in (0.1, 2.0):
-        assert not any("c on the grid" in w for w in inner.warnings)
+def test_a_best_scale_at_the_grid_edge_is_flagged(capsys, table):
+    argv = ["estimate", str(table), "--x-cols", "a", "--t-cols", "b", "-e", "ksg", "-B", "0"]
+    assert main([*argv, "--norm", "global-linf", "--scales", "1,2"]) == 0  # c* is at an edge
+    assert "at the grid's edge" in capsys.readouterr().out
+    assert main([*argv, "--norm", "global-linf", "--scales", "1"]) == 0  # no maximum over c
+    assert "grid's edge" not in capsys.readouterr().out
 
 
 def test_ctrl_c_is_one_line_and_exit_130(capsys, table, monkeypatch):

@@ -358,3 +358,19 @@ def test_tied_data_reach_the_estimators_unjittered():
         result = estimate(x, t, estimator=name, norm=norm)
         assert not result.ties.jittered, name
         assert result.value == value(curve_fn, x, t), name
+
+
+def test_gcmi_drops_columns_that_repeat_or_reverse_the_ranks_of_earlier_ones():
+    from mitool.estimators.gcmi import gcmi_value
+
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((300, 1))
+    t = x + rng.standard_normal((300, 1))
+    base, _ = gcmi_value(x, t)
+    # exp(x) repeats x's ranks, -x^3 reverses them: neither adds a dimension under the copula
+    value, notes = gcmi_value(np.column_stack([x, np.exp(x), -(x**3)]), t)
+    assert value == pytest.approx(base, abs=1e-12)
+    assert any("column(s) 1, 2 are monotone functions" in note for note in notes)
+    # an independent column is kept (it changes the bias correction, so the value moves)
+    other, notes = gcmi_value(np.column_stack([x, rng.standard_normal((300, 1))]), t)
+    assert other != base and not notes

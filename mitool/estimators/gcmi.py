@@ -122,16 +122,16 @@ def _informative(ranks: np.ndarray, name: str, notes: list[str]) -> np.ndarray:
     n = len(ranks)
     kept: list[int] = []
     repeated: list[int] = []
+    seen: set[bytes] = set()  # the ranks of the kept columns, and their reversals, as bytes
     for j in range(ranks.shape[1]):
-        col = ranks[:, j]
+        col = np.ascontiguousarray(ranks[:, j])
         if np.all(col == col[0]):
             continue  # constant: no information (the API already warns about it)
-        if any(
-            np.array_equal(col, ranks[:, i]) or np.all(col + ranks[:, i] == n + 1) for i in kept
-        ):
+        if col.tobytes() in seen:  # O(n) per column: 1000 columns once took 5 s pairwise
             repeated.append(j)
             continue
         kept.append(j)
+        seen.update((col.tobytes(), (n + 1 - col).tobytes()))
     if repeated:
         cols = ", ".join(str(j) for j in repeated)
         notes.append(
