@@ -32,6 +32,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from mitool.errors import InputError
+from mitool.validate import EXACT_INTEGERS, beyond_message, store_exactly
 
 FORMATS = ("csv", "npy", "npz", "h5", "parquet")
 """Values accepted for ``fmt`` (``--format``)."""
@@ -58,7 +59,6 @@ _NUMERIC_KINDS = "biuf"  # bool, signed, unsigned, float
 _PICKLE_MESSAGE = "contains pickled Python objects; mitool never loads pickles"
 _MAX_LISTED = 10
 #: Integers up to this magnitude are exact in float64.
-_EXACT = 2**53
 #: Bytes read at a time from a stream whose length is not known in advance.
 _CHUNK = 1 << 24
 _RANGE = re.compile(r"\s*(\d+)\s*-\s*(\d+)\s*")
@@ -289,8 +289,15 @@ def _check_sep(sep: str | None, source: str) -> None:
 
 
 def _available_memory() -> int | None:
-    """Bytes of memory available to new allocations (``MemAvailable`` of /proc/meminfo), or
-    None where that is not known (then no size is refused)."""
+    """Bytes of memory available to new allocations: ``MemAvailable`` of /proc/meminfo, or less
+    where a container's memory limit (cgroup v2 ``memory.max`` less ``memory.current``, or v1
+    ``memory.limit_in_bytes`` less ``memory.usage_in_bytes``) leaves less; None where neither
+    is known (then no size is refused)."""
+    known = [v for v in (_meminfo_available(), *_cgroup_room()) if v is not None]
+    return min(known) if known else None
+
+
+def _meminfo_available() -> int | None:
     try:
         with open("/proc/meminfo", encoding="ascii") as handle:
             for line in handle:
@@ -299,6 +306,29 @@ def _available_memory() -> int | None:
     except (OSError, ValueError, IndexError):
         return None
     return None
+
+
+#: (limit, usage) files of the cgroup v2 and v1 memory controllers.
+_CGROUP_FILES = (
+    ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+    ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"),
+)
+
+
+def _cgroup_room() -> list[int | None]:
+    """Per cgroup controller found, its limit less its usage (None where there is no limit)."""
+    room: list[int | None] = []
+    for limit_file, usage_file in _CGROUP_FILES:
+        try:
+            with open(limit_file, encoding="ascii") as handle:
+                limit = handle.read().strip()
+            with open(usage_file, encoding="ascii") as handle:
+                usage = int(handle.read().strip())
+        except (OSError, ValueError):
+            continue
+        if limit.isdigit() and int(limit) < 2**60:  # "max", or v1's "no limit" near 2^63
+            room.append(max(int(limit) - usage, 0))
+    return room
 
 
 def _check_memory(source: str, need: int, what: str) -> None:
@@ -802,11 +832,11 @@ def _arrow_to_float(column: Any, source: str, name: str) -> np.ndarray:
     if pt.is_integer(kind) and kind.bit_width == 64 and column.null_count < len(column):
         bounds = pc.min_max(column)
         lo, hi = bounds["min"].as_py(), bounds["max"].as_py()
-        if max(-lo, hi) > _EXACT:
+        if max(-lo, hi) > EXACT_INTEGERS:
             missing = np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=bool)
             ints = np.asarray(pc.fill_null(column, lo).to_numpy(zero_copy_only=False))
             out = np.empty(len(ints), dtype=np.float64)
-            _store(out, ints, source, name)
+            store_exactly(out, ints, source, name)
             out[missing] = np.nan
             return out
     as_float = pc.cast(column, pa.float64(), safe=False)  # nulls become NaN below
@@ -902,7 +932,7 @@ def _read_csv(data: bytes, source: str, sep: str | None = None) -> _Raw:
             non_numeric[name] = f"e.g. {cells[at].strip()!r} on line {body_lines[at]}"
             columns[name] = _text_codes(cells)
             continue
-        if np.any(np.abs(values) >= _EXACT):  # float() may have dropped digits of an integer
+        if np.any(np.abs(values) >= EXACT_INTEGERS):  # float() may drop integer digits
             values = _csv_integers(cells, values, body_lines, source, name)
         columns[name] = values
 
@@ -919,7 +949,7 @@ def _csv_integers(
     """The column ``values`` parsed from ``cells``, with integers written with more digits than
     float64 holds read exactly: shifted by the column's minimum, or refused."""
     ints = {i: int(c) for i, c in enumerate(cells) if _INTEGER_TEXT.fullmatch(c.strip())}
-    beyond = [i for i, v in ints.items() if abs(v) > _EXACT]
+    beyond = [i for i, v in ints.items() if abs(v) > EXACT_INTEGERS]
     if not beyond:
         return values
     others = [i for i in range(len(cells)) if i not in ints and not np.isnan(values[i])]
@@ -935,8 +965,8 @@ def _csv_integers(
     out = np.full(len(cells), np.nan)
     for i, v in ints.items():
         out[i] = float(v - lo)
-    if hi - lo > _EXACT and any(int(out[i]) != v - lo for i, v in ints.items()):
-        raise InputError(source, _beyond_message(name, lo, hi))
+    if hi - lo > EXACT_INTEGERS and any(int(out[i]) != v - lo for i, v in ints.items()):
+        raise InputError(source, beyond_message(name, lo, hi))
     return out
 
 
@@ -1064,46 +1094,5 @@ def _rest(raw: _Raw, taken: list[str], side: str, own: str, other: str) -> list[
 def _build(raw: _Raw, chosen: list[str], labels: list[str], values: dict[str, np.ndarray]) -> Table:
     data = np.empty((raw.rows, len(chosen)), dtype=np.float64)
     for j, name in enumerate(chosen):
-        _store(data[:, j], values[name], raw.source, name)
+        store_exactly(data[:, j], values[name], raw.source, name)
     return Table(data, chosen, raw.source, tuple(labels))
-
-
-def _store(dest: np.ndarray, column: np.ndarray, source: str, name: str) -> None:
-    """Write ``column`` into the float64 ``dest`` without losing values.
-
-    64-bit integers beyond 2^53 in magnitude are written minus the column's minimum (computed
-    exactly), which float64 holds exactly when the range is within 2^53; a wider range is
-    refused unless every shifted value happens to be exact. Floats wider than float64 are
-    refused when they are beyond its range.
-    """
-    kind, width = column.dtype.kind, column.dtype.itemsize
-    if kind in "iu" and width >= 8 and len(column):
-        lo, hi = int(column.min()), int(column.max())
-        if max(-lo, hi) > _EXACT:
-            shifted = column.astype(np.uint64)  # two's complement: the difference below is exact
-            shifted -= np.uint64(lo % 2**64)
-            dest[:] = shifted
-            if hi - lo > _EXACT:
-                fits = dest < 2.0**64
-                back = np.where(fits, dest, 0.0).astype(np.uint64)
-                if not np.all(fits & (back == shifted)):
-                    raise InputError(source, _beyond_message(name, lo, hi))
-            return
-    with np.errstate(over="ignore", invalid="ignore"):
-        dest[:] = column
-    if kind == "f" and width > 8:
-        lost = np.isinf(dest) & np.isfinite(column)
-        if lost.any():
-            value = np.format_float_scientific(column[np.argmax(lost)], precision=3)
-            raise InputError(
-                source,
-                f"column {name!r} holds values beyond the float64 range (e.g. {value}); rescale it",
-            )
-
-
-def _beyond_message(name: str, lo: int, hi: int) -> str:
-    return (
-        f"column {name!r} holds integers beyond 2^53 that float64 cannot represent exactly "
-        f"(range {lo} to {hi}, {float(hi - lo):.3g} wide, more than 2^53 even after shifting "
-        "by the minimum); rescale or recode it"
-    )

@@ -6,6 +6,9 @@ import numpy as np
 
 from mitool.errors import InputError
 
+#: float64 holds every integer up to 2^53 exactly, and not all beyond.
+EXACT_INTEGERS = 2**53
+
 
 def as_samples(a: object, name: str) -> np.ndarray:
     """A float64 2-D array (rows are samples) from array-like ``a``; 1-D becomes one column."""
@@ -22,7 +25,12 @@ def as_samples(a: object, name: str) -> np.ndarray:
         raise InputError(name, f"has {arr.ndim} dimensions; expected 1-D or 2-D (rows are samples)")
     if arr.shape[1] == 0:
         raise InputError(name, "has no columns")
-    return np.ascontiguousarray(arr, dtype=np.float64)
+    if arr.dtype.itemsize < 8 or arr.dtype.kind not in "iuf":  # every value converts exactly
+        return np.ascontiguousarray(arr, dtype=np.float64)
+    out = np.empty(arr.shape, dtype=np.float64)
+    for j in range(arr.shape[1]):
+        store_exactly(out[:, j], arr[:, j], name, str(j))
+    return out
 
 
 def check_pair(
@@ -63,3 +71,44 @@ def check_pair(
 def rows(n: int) -> str:
     """A count of rows in a message: "1 row", "2 rows"."""
     return f"{n} row" if n == 1 else f"{n} rows"
+
+
+def store_exactly(dest: np.ndarray, column: np.ndarray, source: str, name: str) -> None:
+    """Write ``column`` into the float64 ``dest`` without losing values.
+
+    64-bit integers beyond 2^53 in magnitude are written minus the column's minimum (computed
+    exactly), which float64 holds exactly when the range is within 2^53; a wider range is
+    refused unless every shifted value happens to be exact. Floats wider than float64 are
+    refused when they are beyond its range.
+    """
+    kind, width = column.dtype.kind, column.dtype.itemsize
+    if kind in "iu" and width >= 8 and len(column):
+        lo, hi = int(column.min()), int(column.max())
+        if max(-lo, hi) > EXACT_INTEGERS:
+            shifted = column.astype(np.uint64)  # two's complement: the difference below is exact
+            shifted -= np.uint64(lo % 2**64)
+            dest[:] = shifted
+            if hi - lo > EXACT_INTEGERS:
+                fits = dest < 2.0**64
+                back = np.where(fits, dest, 0.0).astype(np.uint64)
+                if not np.all(fits & (back == shifted)):
+                    raise InputError(source, beyond_message(name, lo, hi))
+            return
+    with np.errstate(over="ignore", invalid="ignore"):
+        dest[:] = column
+    if kind == "f" and width > 8:
+        lost = np.isinf(dest) & np.isfinite(column)
+        if lost.any():
+            value = np.format_float_scientific(column[np.argmax(lost)], precision=3)
+            raise InputError(
+                source,
+                f"column {name!r} holds values beyond the float64 range (e.g. {value}); rescale it",
+            )
+
+
+def beyond_message(name: str, lo: int, hi: int) -> str:
+    return (
+        f"column {name!r} holds integers beyond 2^53 that float64 cannot represent exactly "
+        f"(range {lo} to {hi}, {float(hi - lo):.3g} wide, more than 2^53 even after shifting "
+        "by the minimum); rescale or recode it"
+    )

@@ -137,3 +137,17 @@ def test_the_api_names_its_own_drop_nan(pair):
     x[3] = np.nan
     with pytest.raises(mitool.InputError, match=r"drop_nan=True"):
         mitool.estimate(x, pair[1], resamples=0)
+
+
+def test_integers_beyond_2_to_53_keep_their_values_in_the_api():
+    """2^62 + round(100x) as int64 collapsed to a few float64 values and read 0.01 nats."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(1000)
+    t = x + rng.standard_normal(1000)
+    big = np.int64(2**62) + np.round(100 * x).astype(np.int64)
+    shifted = mitool.estimate(big, t, estimator="ksg", norm="none", resamples=0).value
+    plain = mitool.estimate(np.round(100 * x), t, estimator="ksg", norm="none", resamples=0).value
+    assert shifted == plain
+    wide = np.array([-(2**62), 2**62 + 1] * 50, dtype=np.int64)
+    with pytest.raises(MitoolError, match="X: column '0' holds integers beyond 2\\^53"):
+        mitool.estimate(wide, np.arange(100.0), resamples=0)

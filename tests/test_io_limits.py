@@ -308,3 +308,16 @@ def test_one_table_with_only_one_side_named(tmp_path):
     x, t = load_pair(str(tmp_path / "a.npy"), None, t_cols=["2"])
     assert x.columns == ["0", "1"] and t.data[:, 0].tolist() == [2, 5, 8, 11]
     assert "--x-cols and --t-cols" in _error(load_pair, str(tmp_path / "a.npy"), None)
+
+
+def test_a_containers_memory_limit_bounds_the_memory_available(tmp_path, monkeypatch):
+    from mitool import io as mio
+
+    limit, usage = tmp_path / "memory.max", tmp_path / "memory.current"
+    limit.write_text(f"{2**30}\n")
+    usage.write_text(f"{2**28}\n")
+    monkeypatch.setattr(mio, "_CGROUP_FILES", ((str(limit), str(usage)),))
+    monkeypatch.setattr(mio, "_meminfo_available", lambda: 64 * 2**30)
+    assert mio._available_memory() == 2**30 - 2**28
+    limit.write_text("max\n")  # no limit: the machine's own figure
+    assert mio._available_memory() == 64 * 2**30
