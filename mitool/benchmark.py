@@ -26,6 +26,7 @@ from mitool.api import AUTO, MitoolWarning, estimate
 from mitool.errors import MitoolError
 from mitool.estimators import get_estimator
 from mitool.parallel import parallel_map
+from mitool.result import convert
 from mitool.synthetic import additive_gaussian, correlated_gaussians
 from mitool.transforms import apply
 
@@ -64,6 +65,20 @@ class RowResult:
     truths: np.ndarray
     estimates: dict[str, np.ndarray]  # pair → one estimate per trial
     scores: dict[str, Score]
+
+    def in_units(self, units: str) -> RowResult:
+        """The same result with truths, estimates, bias and RMSE in ``units`` (nats or bits);
+        the normalized RMSE and the Spearman correlation have no units."""
+        f = convert(1.0, units)
+        return RowResult(
+            self.row,
+            self.truths * f,
+            {pair: values * f for pair, values in self.estimates.items()},
+            {
+                pair: Score(s.nrmse, s.spearman, s.bias * f, s.rmse * f)
+                for pair, s in self.scores.items()
+            },
+        )
 
 
 def parse_pairs(text: str | Sequence[str]) -> tuple[str, ...]:

@@ -98,6 +98,9 @@ def benchmark_cmd(
     jobs: Optional[int] = typer.Option(
         None, "--jobs", "-j", help="Worker processes (default: all cores, at most one per task)."
     ),
+    units: str = typer.Option(
+        "nats", "--units", help="nats or bits: truths, bias and RMSE (the other scores are ratios)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
     csv_path: Optional[str] = typer.Option(None, "--csv", help="Also write the scores to a CSV."),
     suite: Optional[str] = typer.Option(
@@ -114,8 +117,15 @@ def benchmark_cmd(
     The study of §5.2 of 'Towards Robust Scale-Invariant Mutual Information Estimators'
     (anonymous, under review), or mitool's accuracy suite (--suite)."""
     from mitool.benchmark import Row, parse_pairs, run
+    from mitool.result import UNITS
 
     n, estimators = _old_names(n, old_n, estimators, old_pairs)
+    if units not in UNITS:
+        raise MitoolError(f"unknown units '{units}'; choose one of: {', '.join(UNITS)}")
+    if suite is not None and units != "nats":
+        raise MitoolError(
+            "--suite reports its errors in nats (as RESULTS.md); --units is for the study"
+        )
     if suite is not None:
         if preset is not None:
             raise MitoolError("--suite and --preset are different studies; give one of them")
@@ -148,14 +158,19 @@ def benchmark_cmd(
         progress=stderr_is_terminal() and not as_json,
     )
     seconds = time.perf_counter() - started
+    results = [r.in_units(units) for r in results]
     if csv_path is not None:
         _write_csv(csv_path, results, paper)
     if as_json:
-        print(json.dumps(_payload(results, paper, preset, trials, seed, k, seconds)))
+        print(
+            json.dumps(
+                {**_payload(results, paper, preset, trials, seed, k, seconds), "units": units}
+            )
+        )
         return
     console = Console(width=None if stderr_is_terminal() else 200)
     for measure in ("nrmse", "spearman", "bias"):
-        console.print(_table(results, pairs, measure, paper))
+        console.print(_table(results, pairs, measure, paper, units))
     console.print(f"{len(rows)} rows × {trials} trials in {seconds:.1f} s")
 
 
@@ -195,7 +210,7 @@ def _fmt(value: float | None) -> str:
 TITLES = {
     "nrmse": "normalized RMSE (lower is better; > 1 is worse than guessing)",
     "spearman": "Spearman correlation with the truth (higher is better)",
-    "bias": "bias, mean(estimate − truth) in nats",
+    "bias": "bias, mean(estimate − truth) in {units}",
 }
 
 
@@ -204,8 +219,10 @@ def _table(
     pairs: tuple[str, ...],
     measure: str,
     paper: list[dict[str, float | None]] | None,
+    units: str = "nats",
 ) -> Table:
-    title = TITLES[measure] + (" — ours (paper)" if paper and measure == "nrmse" else "")
+    title = TITLES[measure].format(units=units)
+    title += " — ours (paper)" if paper and measure == "nrmse" else ""
     table = Table(title=f"{title}, {results[0].row.base} base")
     for column in ("transforms", "d", "n", "truth"):
         table.add_column(column, no_wrap=True)

@@ -196,3 +196,21 @@ def test_cli_preset_prints_the_paper_beside_ours(capsys):
     )
     out = capsys.readouterr().out
     assert code == 0 and "(0.351)" in out and "(1.983)" in out
+
+
+def test_units_bits_convert_truth_bias_and_rmse_but_not_the_ratios(capsys):
+    argv = ["benchmark", "--transforms", "none", "--dims", "1", "-n", "200", "--trials", "3"]
+    argv += ["--pairs", "ksg/none", "-j", "1", "--json"]
+    assert main(argv) == 0
+    nats = json.loads(capsys.readouterr().out)
+    assert main([*argv, "--units", "bits"]) == 0
+    bits = json.loads(capsys.readouterr().out)
+    assert (nats["units"], bits["units"]) == ("nats", "bits")
+    a, b = nats["rows"][0], bits["rows"][0]
+    assert b["truth_mean"] == pytest.approx(a["truth_mean"] / np.log(2))
+    sa, sb = a["scores"]["ksg/none"], b["scores"]["ksg/none"]
+    assert sb["bias"] == pytest.approx(sa["bias"] / np.log(2))
+    assert sb["rmse"] == pytest.approx(sa["rmse"] / np.log(2))
+    assert (sb["nrmse"], sb["spearman"]) == (sa["nrmse"], sa["spearman"])
+    assert main([*argv, "--units", "furlongs"]) == 2
+    assert "unknown units 'furlongs'" in capsys.readouterr().err
