@@ -57,6 +57,7 @@ class Score:
     spearman: float
     bias: float
     rmse: float
+    failed: int = 0  # trials whose estimate was an error (a diverged training): not scored
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class RowResult:
             self.truths * f,
             {pair: values * f for pair, values in self.estimates.items()},
             {
-                pair: Score(s.nrmse, s.spearman, s.bias * f, s.rmse * f)
+                pair: Score(s.nrmse, s.spearman, s.bias * f, s.rmse * f, s.failed)
                 for pair, s in self.scores.items()
             },
         )
@@ -112,8 +113,16 @@ def draw(
 
 
 def score(estimates: np.ndarray, truths: np.ndarray) -> Score:
-    """Normalized RMSE, Spearman and bias of estimates against truths (module docstring)."""
+    """Normalized RMSE, Spearman and bias of estimates against truths (module docstring).
+
+    Trials whose estimate is NaN (the estimator refused the data, or its training diverged)
+    are not scored, and are counted in ``failed``."""
     estimates, truths = np.asarray(estimates, float), np.asarray(truths, float)
+    ok = ~np.isnan(estimates)
+    failed = int(np.sum(~ok))
+    estimates, truths = estimates[ok], truths[ok]
+    if len(estimates) < 2:
+        return Score(math.nan, math.nan, math.nan, math.nan, failed)
     rmse = math.sqrt(np.mean((estimates - truths) ** 2))
     base = math.sqrt(np.mean((truths[:, None] - truths[None, :]) ** 2))
     rho = spearmanr(estimates, truths).statistic if len(truths) > 1 else math.nan
@@ -122,6 +131,7 @@ def score(estimates: np.ndarray, truths: np.ndarray) -> Score:
         spearman=float(rho),
         bias=float(np.mean(estimates - truths)),
         rmse=rmse,
+        failed=failed,
     )
 
 
@@ -136,16 +146,21 @@ def _trial(
         warnings.simplefilter("ignore", MitoolWarning)
         for pair in pairs:
             estimator, _, norm = pair.partition("/")
-            result = estimate(
-                x,
-                t,
-                estimator=estimator,
-                norm=norm or None,
-                k=k,
-                resamples=0,
-                seed=int(rng.integers(2**63 - 1)),
-                jobs=1,
-            )
+            pair_seed = int(rng.integers(2**63 - 1))
+            try:
+                result = estimate(
+                    x,
+                    t,
+                    estimator=estimator,
+                    norm=norm or None,
+                    k=k,
+                    resamples=0,
+                    seed=pair_seed,
+                    jobs=1,
+                )
+            except MitoolError:  # e.g. a diverged MINE: counted as failed, not scored
+                values.append(math.nan)
+                continue
             values.append(result.value)
     return truth, values
 

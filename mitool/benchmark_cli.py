@@ -240,6 +240,8 @@ def _table(
         cells = []
         for pair in pairs:
             cell = _fmt(values[pair])
+            if result.scores[pair].failed:
+                cell += f" ({result.scores[pair].failed} failed)"
             if paper and measure == "nrmse":
                 cell += f" ({_fmt(paper[i].get(pair))})"
             cells.append(f"[bold]{cell}[/bold]" if pair == best else cell)
@@ -280,6 +282,7 @@ def _payload(
                         "spearman": s.spearman,
                         "bias": s.bias,
                         "rmse": s.rmse,
+                        "failed": s.failed,
                         **({"paper_nrmse": paper[i].get(pair)} if paper else {}),
                     }
                     for pair, s in r.scores.items()

@@ -173,7 +173,8 @@ def test_cli_json_csv_and_errors(tmp_path, capsys):
     payload = json.loads(capsys.readouterr().out)
     assert code == 0 and len(payload["rows"]) == 2
     assert payload["rows"][0]["transforms"] == ["sg"]
-    assert set(payload["rows"][1]["scores"]["ksg/none"]) == {"nrmse", "spearman", "bias", "rmse"}
+    scores = payload["rows"][1]["scores"]["ksg/none"]
+    assert set(scores) == {"nrmse", "spearman", "bias", "rmse", "failed"}
     lines = (tmp_path / "s.csv").read_text().splitlines()
     assert len(lines) == 1 + 2 * 2 and lines[0].startswith("base,transforms,d,n,pair,nrmse")
     assert main(argv) == 0
@@ -214,3 +215,14 @@ def test_units_bits_convert_truth_bias_and_rmse_but_not_the_ratios(capsys):
     assert (sb["nrmse"], sb["spearman"]) == (sa["nrmse"], sa["spearman"])
     assert main([*argv, "--units", "furlongs"]) == 2
     assert "unknown units 'furlongs'" in capsys.readouterr().err
+
+
+def test_a_trial_the_estimator_refuses_is_counted_not_fatal():
+    # plugin refuses continuous data in every trial; ksg scores as before beside it. (Table 8
+    # once stopped at a MINE training that diverged in one trial of hundreds.)
+    rows = [Row("correlated", (), 1, 100)]
+    both = run(rows, ["ksg/none", "plugin/none"], trials=3, jobs=1)[0]
+    alone = run(rows, ["ksg/none"], trials=3, jobs=1)[0]
+    assert both.scores["plugin/none"].failed == 3 and math.isnan(both.scores["plugin/none"].nrmse)
+    assert both.scores["ksg/none"] == alone.scores["ksg/none"]
+    assert alone.scores["ksg/none"].failed == 0
