@@ -21,7 +21,7 @@ from mitool.choose import choose
 from mitool.data_checks import bulk_notes, check_symbols
 from mitool.device_kernels import set_device
 from mitool.diagnose import diagnose, few_symbols, first_rows
-from mitool.errors import MitoolError, MitoolWarning
+from mitool.errors import EstimateError, MitoolError, MitoolWarning
 from mitool.estimators import EstimatorSpec, get_estimator
 from mitool.estimators.knn import Curve
 from mitool.neighbors import BACKENDS, using_backend
@@ -190,7 +190,7 @@ def estimate(
     best = curve.best
     value = float(curve.values[best])
     if not math.isfinite(value):
-        raise MitoolError(
+        raise EstimateError(
             f"{estimator} gave a non-finite estimate ({value}) on these data; try --estimator "
             "auto, or another estimator or norm"
         )

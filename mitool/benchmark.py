@@ -23,7 +23,7 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from mitool.api import AUTO, MitoolWarning, estimate
-from mitool.errors import MitoolError
+from mitool.errors import EstimateError, MitoolError
 from mitool.estimators import get_estimator
 from mitool.parallel import parallel_map
 from mitool.result import convert
@@ -158,7 +158,7 @@ def _trial(
                     seed=pair_seed,
                     jobs=1,
                 )
-            except MitoolError:  # e.g. a diverged MINE: counted as failed, not scored
+            except EstimateError:  # e.g. a diverged MINE: counted as failed, not scored
                 values.append(math.nan)
                 continue
             values.append(result.value)

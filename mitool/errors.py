@@ -28,6 +28,12 @@ class InputError(MitoolError):
         super().__init__(f"{source}: {problem}")
 
 
+class EstimateError(MitoolError):
+    """The estimator ran on valid input and could not give a number it stands behind (a neural
+    training that diverged, a non-finite estimate): a study over many datasets counts such a
+    trial as failed, where a problem with the input or the options stops it."""
+
+
 class MitoolWarning(UserWarning):
     """Something the user should know about an estimate (ties, constant columns, ...)."""
 

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from mitool.device_kernels import torch_device
-from mitool.errors import TORCH_HINT, MitoolError
+from mitool.errors import TORCH_HINT, EstimateError, MitoolError
 from mitool.estimators.base import EstimatorSpec, register
 from mitool.estimators.knn import Curve
 from mitool.progress import progress_bar
@@ -293,7 +293,7 @@ def neural_curve(
         torch.set_num_threads(threads)
     value = remine if remine is not None else readout
     if not math.isfinite(value) or value < DIVERGED:
-        raise MitoolError(
+        raise EstimateError(
             f"{objective} training diverged: its bound reads {value:.4g} nats (below "
             f"{DIVERGED:g} or not finite, where MI is at least 0); lower --lr (now {opts.lr:g}) "
             "or raise --epochs"
