@@ -9,7 +9,13 @@ __version__ = "0.1.0"
 from mitool.errors import InputError, MitoolError, MitoolWarning  # noqa: E402
 
 #: Names loaded on first use (PEP 562), and the module that holds each.
-_LAZY = {"estimate": "mitool.api", "DEFAULT_SCALES": "mitool.api", "MIResult": "mitool.result"}
+_LAZY = {
+    "estimate": "mitool.api",
+    "DEFAULT_SCALES": "mitool.api",
+    "MIResult": "mitool.result",
+    "conditional_mi": "mitool.conditional",
+    "entropy": "mitool.entropies",
+}
 
 __all__ = [
     "DEFAULT_SCALES",
@@ -18,6 +24,8 @@ __all__ = [
     "MitoolError",
     "MitoolWarning",
     "__version__",
+    "conditional_mi",
+    "entropy",
     "estimate",
 ]
 

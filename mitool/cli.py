@@ -433,6 +433,10 @@ from mitool.trace_cli import register as _register_trace  # noqa: E402
 
 _register_trace(app)
 
+from mitool.info_cli import register as _register_info  # noqa: E402
+
+_register_info(app)
+
 
 def main(argv: Optional[list[str]] = None) -> int:
     """Entry point: run the app, turning every user error into one line and exit status 2.

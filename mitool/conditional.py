@@ -1,0 +1,599 @@
+"""Conditional mutual information I(X; T | Z) and its local permutation test.
+
+Three routes, chosen from which variables are discrete (few distinct rows, as
+:func:`mitool.diagnose.few_symbols` decides):
+
+``ksg-cmi`` (X, T and Z continuous)
+    Frenzel & Pompe, Phys. Rev. Lett. 99, 204101 (2007), Eq. 6 as computed by Vejmelka &
+    Paluš, Phys. Rev. E 77, 026214 (2008), Eq. 14 (and tigramite's CMIknn):
+
+        Î(X; T | Z) = ψ(k) − ⟨ψ(n_xz + 1) + ψ(n_tz + 1) − ψ(n_z + 1)⟩,
+
+    with the max-norm throughout: ε_i is the distance from row i to its k-th neighbour in the
+    joint space (x, t, z), and n_xz, n_tz, n_z count the other rows strictly closer than ε_i
+    in the marginal spaces (x, z), (t, z) and z (row i itself excluded).
+``stratified`` (Z discrete)
+    Conditioning is exact: Î(X; T | Z) = Σ_z p̂(z) Î(X; T | Z = z), each stratum estimated by
+    :func:`mitool.estimate` with ``ksg`` (X, T continuous), ``ross`` (one of them class
+    labels) or ``plugin`` (both discrete), on X and T normalised over all rows (``norm="none"``
+    within a stratum). Strata with k rows or fewer cannot be estimated:
+    they are left out, the others reweighted, and a warning says how many rows that drops.
+``chain-rule`` (Z continuous, X or T discrete)
+    With L the discrete side (T if both are) and O the other, the chain rule
+    Î(L; O | Z) = Î(L; (O, Z)) − Î(L; Z), each term by ``ross`` with L as the labels. Both
+    terms carry Ross's bias; their difference cancels part of it.
+
+Every norm is applied to each continuous variable (X, T and Z alike) before the estimate:
+``none``, ``local`` (each column by its sd), ``rank`` (normal scores of each column's ranks),
+``global`` and ``global-linf`` (each variable by one spread; there is no maximum over a scale
+c here). ``local`` and ``rank`` make the estimate invariant to each column's units. Rows of
+(x, t, z) that repeat are separated by mitool's seeded jitter (:mod:`mitool.ties`).
+
+Significance. The permutation test of independence that shuffles T over all rows breaks T's
+dependence on Z as well as on X, so its null is not conditional independence: on a chain
+X → Z → T it rejects far too often. The local permutation test of Runge (2018, "Conditional
+independence testing based on a nearest-neighbor estimator of conditional mutual information",
+AISTATS, Algorithm 1; tigramite's ``CMIknn.get_shuffle_significance``) draws each row's T from
+one of its ``local_neighbors`` nearest neighbours in Z (the row itself among them), visiting the
+rows in random order and avoiding neighbours already drawn where it can, so the null keeps
+T's dependence on Z. With Z discrete the null permutes T within each stratum (exact). The
+p-value is (1 + #{null ≥ value}) / (P + 1). ``null="shuffle"`` (the plain shuffle) is offered
+for comparison only.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import asdict, dataclass, field, replace
+from functools import partial
+from typing import Any
+
+import numpy as np
+from scipy.spatial import cKDTree
+from scipy.special import digamma
+
+from mitool.diagnose import few_symbols, first_rows
+from mitool.errors import InputError, MitoolError, MitoolWarning
+from mitool.normalize import normalize
+from mitool.parallel import parallel_map, resolve_jobs
+from mitool.result import UNITS, convert
+from mitool.ties import break_ties
+from mitool.validate import as_samples, rows
+
+#: The norms a CMI estimate takes (applied to X, T and Z alike; see the module docstring).
+CMI_NORMS = ("none", "local", "rank", "global", "global-linf")
+#: The permutation nulls: ``local`` (Runge 2018; within strata for a discrete Z) or ``shuffle``.
+NULLS = ("local", "shuffle")
+#: The three routes (module docstring).
+METHODS = ("ksg-cmi", "stratified", "chain-rule")
+
+
+@dataclass(frozen=True)
+class ConditionalResult:
+    """One estimate of I(X; T | Z).
+
+    Attributes
+    ----------
+    value : the estimate, in ``units``.
+    units : ``nats`` or ``bits``.
+    method : ``ksg-cmi``, ``stratified`` or ``chain-rule`` (module docstring).
+    n : rows used.
+    d_x, d_t, d_z : columns of X, T and Z.
+    k : neighbours.
+    norm : the norm applied to each continuous variable.
+    discrete : which of X, T, Z were read as discrete.
+    strata : the number of values of a discrete Z (None otherwise).
+    jittered : whether repeated rows were separated by jitter.
+    permutations : permutations behind the test (0: no test).
+    null : ``local`` or ``shuffle`` (None without a test).
+    local_neighbors : the neighbourhood size in Z of the local permutation.
+    p_value, null_mean, null_sd : the test (None without one); null_mean and null_sd in
+        ``units``.
+    seconds : wall time.
+    seed : the seed of every random step (jitter, permutations).
+    warnings : what the user should know about the estimate.
+    """
+
+    value: float
+    units: str
+    method: str
+    n: int
+    d_x: int
+    d_t: int
+    d_z: int
+    k: int
+    norm: str
+    discrete: dict[str, bool]
+    strata: int | None
+    jittered: bool
+    permutations: int
+    null: str | None
+    local_neighbors: int
+    p_value: float | None
+    null_mean: float | None
+    null_sd: float | None
+    seconds: float
+    seed: int
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of every field (warnings as a list)."""
+        out = asdict(self)
+        out["warnings"] = list(self.warnings)
+        return out
+
+    def __repr__(self) -> str:
+        p = "" if self.p_value is None else f", p={self.p_value:.4g}"
+        return (
+            f"ConditionalResult({self.value:.4f} {self.units}{p}, {self.method}/{self.norm}, "
+            f"n={self.n}, d=({self.d_x}, {self.d_t}, {self.d_z}))"
+        )
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """Validated, normalised, de-tied data and the route that estimates it (internal)."""
+
+    method: str
+    x: np.ndarray
+    t: np.ndarray
+    z: np.ndarray
+    k: int
+    x_discrete: bool
+    t_discrete: bool
+    strata: np.ndarray | None  # codes 0..m-1 of a discrete Z
+    names: tuple[str, str, str]
+    strata_values: np.ndarray | None = None  # the row of Z behind each code
+
+
+def conditional_mi(
+    x: object,
+    t: object,
+    z: object,
+    *,
+    k: int = 3,
+    norm: str = "local",
+    seed: int = 0,
+    permutations: int = 0,
+    local_neighbors: int = 5,
+    null: str = "local",
+    units: str = "nats",
+    jobs: int | None = None,
+    names: tuple[str, str, str] = ("X", "T", "Z"),
+) -> ConditionalResult:
+    """Estimate the conditional mutual information I(X; T | Z).
+
+    For continuous data this is the KSG-CMI of Frenzel & Pompe (2007, Eq. 6), in the form of
+    Vejmelka & Paluš (2008, Eq. 14): Î(X; T | Z) = ψ(k) − ⟨ψ(n_xz + 1) + ψ(n_tz + 1) −
+    ψ(n_z + 1)⟩, max-norm, ε_i the k-th neighbour distance in (x, t, z), counts strictly within
+    ε_i in each marginal space, row i excluded. A discrete Z is conditioned on exactly
+    (stratified), and a discrete X or T with a continuous Z goes through the chain rule; see
+    the module docstring.
+
+    Parameters
+    ----------
+    x, t, z : array-likes of shape (n,) or (n, d); rows are samples.
+    k : neighbours (the joint-space k of the estimator).
+    norm : ``none``, ``local``, ``rank``, ``global`` or ``global-linf``, applied to each
+        continuous variable, Z included.
+    seed : seeds the tie jitter and the permutations.
+    permutations : P, the permutations behind the test of conditional independence (0: none).
+    local_neighbors : for the local permutation, the size of each row's neighbourhood in Z
+        (the row itself included) from which its T is drawn (Runge 2018 used 5-10).
+    null : ``local`` (Runge 2018; within strata for a discrete Z) or ``shuffle`` (plain
+        shuffle of T over all rows: not a test of conditional independence, for comparison).
+    units : ``nats`` or ``bits``.
+    jobs : worker processes for the permutations (None: all cores); the output does not
+        depend on it.
+    names : how to call X, T and Z in messages.
+
+    Returns
+    -------
+    ConditionalResult, whose warnings are also issued as :class:`MitoolWarning`.
+
+    Raises
+    ------
+    MitoolError
+        On a bad option; :class:`InputError` (naming X, T or Z) on bad data.
+    """
+    started = time.perf_counter()
+    _check_options(k, norm, null, units, permutations, local_neighbors)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise MitoolError(f"seed must be a whole number of at least 0 (got {seed})")
+    resolve_jobs(jobs)
+    x, t, z = _check_triple(x, t, z, k, names)
+    notes: list[str] = []
+    problem, jittered = _prepare(x, t, z, k=k, norm=norm, seed=seed, names=names, notes=notes)
+    value = _statistic(problem, None, notes)
+
+    p_value = null_mean = null_sd = None
+    if permutations:
+        if local_neighbors >= len(x) and null == "local" and problem.strata is None:
+            raise MitoolError(
+                f"local_neighbors = {local_neighbors} must be below n = {len(x)} rows"
+            )
+        null_values = _null_distribution(problem, null, permutations, local_neighbors, seed, jobs)
+        p_value = float((1 + np.sum(null_values >= value)) / (permutations + 1))
+        null_mean, null_sd = float(np.mean(null_values)), float(np.std(null_values, ddof=1))
+        if null == "shuffle":
+            notes.append(
+                "the plain shuffle of T breaks T's dependence on Z as well as on X, so its "
+                "p-value does not test conditional independence and is too small when Z drives "
+                "T; use the local permutation (null='local', --null local)"
+            )
+    for note in notes:
+        warnings.warn(note, MitoolWarning, stacklevel=2)
+    return ConditionalResult(
+        value=convert(value, units),
+        units=units,
+        method=problem.method,
+        n=len(x),
+        d_x=x.shape[1],
+        d_t=t.shape[1],
+        d_z=z.shape[1],
+        k=k,
+        norm=norm,
+        discrete={
+            names[0]: problem.x_discrete,
+            names[1]: problem.t_discrete,
+            names[2]: problem.strata is not None,
+        },
+        strata=None if problem.strata is None else int(problem.strata.max()) + 1,
+        jittered=jittered,
+        permutations=permutations,
+        null=null if permutations else None,
+        local_neighbors=local_neighbors,
+        p_value=p_value,
+        null_mean=None if null_mean is None else convert(null_mean, units),
+        null_sd=None if null_sd is None else convert(null_sd, units),
+        seconds=time.perf_counter() - started,
+        seed=seed,
+        warnings=tuple(notes),
+    )
+
+
+# --- the estimator ----------------------------------------------------------------------------
+
+
+def ksg_cmi(x: np.ndarray, t: np.ndarray, z: np.ndarray, k: int) -> float:
+    """Frenzel & Pompe (2007) / Vejmelka & Paluš (2008) KSG-CMI in nats, max-norm.
+
+    Parameters
+    ----------
+    x, t, z : float arrays of shape (n, d_x), (n, d_t), (n, d_z), already normalised, with no
+        repeated joint row.
+    k : neighbours in the joint space.
+
+    Returns
+    -------
+    ψ(k) − ⟨ψ(n_xz + 1) + ψ(n_tz + 1) − ψ(n_z + 1)⟩ (the counts from :func:`cmi_counts`).
+    """
+    n_xz, n_tz, n_z = cmi_counts(x, t, z, k)
+    return float(digamma(k) - np.mean(digamma(n_xz + 1) + digamma(n_tz + 1) - digamma(n_z + 1)))
+
+
+def cmi_counts(
+    x: np.ndarray, t: np.ndarray, z: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(n_xz, n_tz, n_z): for each row i, the other rows strictly closer than ε_i in (x, z),
+    (t, z) and z, ε_i the max-norm distance to i's k-th neighbour in (x, t, z).
+
+    "Strictly closer" is "at distance ≤ the largest float below ε_i" (``np.nextafter``), and
+    the count of cKDTree's ``query_ball_point`` includes row i itself, which is subtracted.
+    """
+    joint = np.hstack([x, t, z])
+    eps = cKDTree(joint).query(joint, k=[k + 1], p=np.inf)[0][:, 0]
+    radius = np.nextafter(eps, 0)
+    counts = []
+    for space in (np.hstack([x, z]), np.hstack([t, z]), z):
+        inside = cKDTree(space).query_ball_point(space, r=radius, p=np.inf, return_length=True)
+        counts.append(np.asarray(inside, dtype=np.int64) - 1)
+    return counts[0], counts[1], counts[2]
+
+
+def _statistic(problem: _Problem, index: np.ndarray | None, notes: list[str] | None) -> float:
+    """The estimate in nats on the problem's rows, T taken at ``index`` (None: unpermuted)."""
+    t = problem.t if index is None else problem.t[index]
+    if problem.method == "ksg-cmi":
+        return ksg_cmi(problem.x, t, problem.z, problem.k)
+    if problem.method == "stratified":
+        return _stratified(problem, t, notes)
+    return _chain_rule(problem, t, notes)
+
+
+def _stratified(problem: _Problem, t: np.ndarray, notes: list[str] | None) -> float:
+    """Σ_z p̂(z) Î(X; T | Z = z) over the strata with more than k rows (reweighted)."""
+    codes, k = problem.strata, problem.k
+    sizes = np.bincount(codes)
+    kept = np.flatnonzero(sizes > k)
+    if not len(kept):
+        raise InputError(
+            problem.names[2],
+            f"no value of it holds more than k = {k} rows, so no stratum can be estimated",
+        )
+    skipped = int(sizes.sum() - sizes[kept].sum())
+    if skipped and notes is not None:
+        notes.append(
+            f"{rows(skipped)} in {len(sizes) - len(kept)} value(s) of {problem.names[2]} with "
+            f"k = {k} rows or fewer were left out; the other strata were reweighted"
+        )
+    total = 0.0
+    for code in kept:
+        where = codes == code
+        label = ", ".join(f"{v:g}" for v in problem.strata_values[code])
+        value = _pair_mi(
+            problem.x[where], t[where], problem, notes, f"{problem.names[2]} = {label}"
+        )
+        total += sizes[code] * value
+    return total / sizes[kept].sum()
+
+
+def _chain_rule(problem: _Problem, t: np.ndarray, notes: list[str] | None) -> float:
+    """Î(L; (O, Z)) − Î(L; Z), L the discrete side (T if both are), O the other."""
+    label, other = (t, problem.x) if problem.t_discrete else (problem.x, t)
+    with_z = _ross(np.hstack([other, problem.z]), label, problem, notes)
+    return with_z - _ross(problem.z, label, problem, notes)
+
+
+def _pair_mi(
+    x: np.ndarray, t: np.ndarray, problem: _Problem, notes: list[str] | None, where: str
+) -> float:
+    """Î(X; T) on one stratum by mitool's estimate: ksg, ross (either side labels) or plugin."""
+    if problem.x_discrete and problem.t_discrete:
+        return _estimate(x, t, "plugin", problem, notes, where)
+    if problem.t_discrete:
+        return _ross(x, t, problem, notes, where)
+    if problem.x_discrete:
+        return _ross(t, x, problem, notes, where)
+    return _estimate(x, t, "ksg", problem, notes, where)
+
+
+def _ross(
+    features: np.ndarray,
+    labels: np.ndarray,
+    problem: _Problem,
+    notes: list[str] | None,
+    where: str = "",
+) -> float:
+    if len(np.unique(labels, axis=0)) < 2:
+        return 0.0  # one class shares no information (ross needs two)
+    return _estimate(features, labels, "ross", problem, notes, where)
+
+
+def _estimate(
+    x: np.ndarray,
+    t: np.ndarray,
+    estimator: str,
+    problem: _Problem,
+    notes: list[str] | None,
+    where: str,
+) -> float:
+    """mitool.estimate in nats on rows already normalised (norm none, no sweep, no replicates)."""
+    from mitool.api import estimate
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", MitoolWarning)
+            result = estimate(
+                x,
+                t,
+                estimator=estimator,
+                norm="none",
+                k=problem.k,
+                scales=(1.0,),
+                resamples=0,
+                permutations=0,
+                jobs=1,
+                names=(problem.names[0], problem.names[1]),
+            )
+    except MitoolError as exc:
+        raise MitoolError(f"{where or 'chain rule'}: {exc}") from None
+    if notes is not None:
+        for note in result.warnings:
+            line = f"{where}: {note}" if where else note
+            if line not in notes:
+                notes.append(line)
+    return float(result.value)
+
+
+# --- preparing the data -----------------------------------------------------------------------
+
+
+def _check_options(
+    k: int, norm: str, null: str, units: str, permutations: int, local_neighbors: int
+) -> None:
+    if norm not in CMI_NORMS:
+        raise MitoolError(f"unknown norm '{norm}'; choose one of: {', '.join(CMI_NORMS)}")
+    if null not in NULLS:
+        raise MitoolError(f"unknown null '{null}'; choose one of: {', '.join(NULLS)}")
+    if units not in UNITS:
+        raise MitoolError(f"unknown units '{units}'; choose one of: {', '.join(UNITS)}")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise InputError("k", f"must be a whole number of at least 1 (got {k})")
+    if isinstance(permutations, bool) or not isinstance(permutations, (int, np.integer)):
+        raise MitoolError(f"permutations must be a whole number (got {permutations})")
+    if permutations < 0:
+        raise MitoolError(f"permutations must be 0 or more (got {permutations})")
+    if local_neighbors < 2:
+        raise MitoolError(
+            f"local_neighbors must be at least 2 (the row itself and one other), got "
+            f"{local_neighbors}"
+        )
+
+
+def _check_triple(
+    x: object, t: object, z: object, k: int, names: tuple[str, str, str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Three float arrays (n, d) with equal, finite rows, n > k; one-line errors naming them."""
+    arrays = [as_samples(a, name) for a, name in zip((x, t, z), names, strict=True)]
+    counts = [len(a) for a in arrays]
+    if len(set(counts)) > 1:
+        raise InputError(
+            ", ".join(names),
+            f"row counts differ ({' vs '.join(map(str, counts))}); rows are samples",
+        )
+    for a, name in zip(arrays, names, strict=True):
+        bad = int(np.sum(~np.all(np.isfinite(a), axis=1)))
+        if bad:
+            raise InputError(name, f"contains NaN or inf in {rows(bad)}; drop those rows first")
+    if counts[0] <= k:
+        raise InputError(
+            names[0],
+            f"has {rows(counts[0])}; k = {k} neighbour{'s' * (k != 1)} needs at least {k + 1}",
+        )
+    return arrays[0], arrays[1], arrays[2]
+
+
+def _is_discrete(a: np.ndarray) -> bool:
+    """Few distinct rows, as ``auto`` decides (:func:`mitool.diagnose.few_symbols`)."""
+    return few_symbols(len(first_rows(a)), len(a))
+
+
+def _prepare(
+    x: np.ndarray,
+    t: np.ndarray,
+    z: np.ndarray,
+    *,
+    k: int,
+    norm: str,
+    seed: int,
+    names: tuple[str, str, str],
+    notes: list[str],
+) -> tuple[_Problem, bool]:
+    """Route, normalise each continuous variable and separate repeated rows."""
+    x_disc, t_disc, z_disc = (_is_discrete(a) for a in (x, t, z))
+    xn = x if x_disc else normalize(x, norm, names[0])
+    tn = t if t_disc else normalize(t, norm, names[1])
+    base = _Problem("ksg-cmi", xn, tn, z, k, x_disc, t_disc, None, names)
+    if z_disc:
+        values, codes = np.unique(z + 0.0, axis=0, return_inverse=True)
+        return replace(base, method="stratified", strata=codes.ravel(), strata_values=values), False
+    zn = normalize(z, norm, names[2])
+    if x_disc or t_disc:
+        return replace(base, method="chain-rule", z=zn), False
+    xt, zj, ties = break_ties(np.hstack([xn, tn]), zn, k, seed)
+    if ties.jittered:
+        notes.append(
+            f"{rows(ties.duplicate_rows)} of (X, T, Z) repeated an earlier row and were "
+            f"separated by seeded jitter of {ties.jitter:g} x each column's sd; copies still "
+            "count as neighbours and inflate the estimate: drop duplicated records"
+        )
+    d_x = xn.shape[1]
+    return replace(base, x=xt[:, :d_x], t=xt[:, d_x:], z=zj), ties.jittered
+
+
+# --- the permutation test ---------------------------------------------------------------------
+
+
+def _null_distribution(
+    problem: _Problem,
+    null: str,
+    permutations: int,
+    local_neighbors: int,
+    seed: int,
+    jobs: int | None,
+) -> np.ndarray:
+    """P values of the statistic on permuted T, each from its own child of the seed."""
+    neighbors = None
+    if null == "local" and problem.strata is None:
+        neighbors = z_neighbors(problem.z, local_neighbors)
+    children = np.random.SeedSequence(seed).spawn(2)[1].spawn(permutations)
+    task = partial(_null_value, problem=problem, null=null, neighbors=neighbors)
+    values = parallel_map(task, [(child,) for child in children], jobs=jobs)
+    return np.asarray(values, dtype=float)
+
+
+def _null_value(
+    child: np.random.SeedSequence,
+    *,
+    problem: _Problem,
+    null: str,
+    neighbors: np.ndarray | None,
+) -> float:
+    """The statistic on one permutation of T (a module-level function, for worker processes)."""
+    rng = np.random.default_rng(child)
+    n = len(problem.t)
+    if null == "shuffle":
+        index = rng.permutation(n)
+    elif problem.strata is not None:
+        index = within_strata(problem.strata, rng)
+    else:
+        index = restricted_permutation(neighbors, rng)
+    return _statistic(problem, index, None)
+
+
+def z_neighbors(z: np.ndarray, m: int) -> np.ndarray:
+    """Indices (n, m) of each row's m nearest rows in Z (max-norm), the row itself among them."""
+    return cKDTree(z).query(z, k=m, p=np.inf)[1].astype(np.int64)
+
+
+def restricted_permutation(neighbors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Runge (2018), Algorithm 1: each row i takes T from one of its neighbours in Z.
+
+    The rows are visited in a random order; each row's neighbours are shuffled, and the row
+    takes the first one not yet taken by another row, or, when all are taken, the last one
+    (so an index can repeat: the result is close to, but not always, a permutation).
+
+    Parameters
+    ----------
+    neighbors : (n, m) indices of each row's m nearest rows in Z.
+    rng : the generator.
+
+    Returns
+    -------
+    index : (n,) where row i takes T from row ``index[i]``.
+    """
+    n = len(neighbors)
+    order = rng.permutation(n)
+    shuffled = rng.permuted(neighbors, axis=1).tolist()
+    used = [False] * n
+    index = np.empty(n, dtype=np.int64)
+    for i in order.tolist():
+        row = shuffled[i]
+        chosen = row[-1]
+        for j in row:
+            if not used[j]:
+                chosen = j
+                break
+        index[i] = chosen
+        used[chosen] = True
+    return index
+
+
+def within_strata(codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A permutation of the rows that maps each stratum (value of a discrete Z) onto itself."""
+    index = np.arange(len(codes))
+    order = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    for block in np.split(order, bounds):
+        index[block] = rng.permutation(block)
+    return index
+
+
+def gaussian_cmi(cov: np.ndarray, d_x: int, d_t: int) -> float:
+    """I(X; T | Z) in nats of a jointly Gaussian (X, T, Z) with covariance ``cov`` ordered
+    (X, T, Z): ½ log(|Σ_xz| |Σ_tz| / (|Σ_z| |Σ_xtz|)) (|Σ_z| = 1 when Z is empty)."""
+    d = len(cov)
+    xi, ti, zi = np.arange(d_x), np.arange(d_x, d_x + d_t), np.arange(d_x + d_t, d)
+
+    def logdet(idx: np.ndarray) -> float:
+        return float(np.linalg.slogdet(cov[np.ix_(idx, idx)])[1]) if len(idx) else 0.0
+
+    xz, tz = np.concatenate([xi, zi]), np.concatenate([ti, zi])
+    return 0.5 * (logdet(xz) + logdet(tz) - logdet(zi) - logdet(np.arange(d)))
+
+
+__all__ = [
+    "CMI_NORMS",
+    "METHODS",
+    "NULLS",
+    "ConditionalResult",
+    "cmi_counts",
+    "conditional_mi",
+    "gaussian_cmi",
+    "ksg_cmi",
+    "restricted_permutation",
+    "within_strata",
+    "z_neighbors",
+]
