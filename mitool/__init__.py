@@ -15,6 +15,8 @@ _LAZY = {
     "MIResult": "mitool.result",
     "conditional_mi": "mitool.conditional",
     "entropy": "mitool.entropies",
+    "screen": "mitool.screening",
+    "pairwise": "mitool.screening",
 }
 
 __all__ = [
@@ -27,6 +29,8 @@ __all__ = [
     "conditional_mi",
     "entropy",
     "estimate",
+    "pairwise",
+    "screen",
 ]
 
 

@@ -437,6 +437,10 @@ from mitool.info_cli import register as _register_info  # noqa: E402
 
 _register_info(app)
 
+from mitool.screen_cli import register as _register_screen  # noqa: E402
+
+_register_screen(app)
+
 
 def main(argv: Optional[list[str]] = None) -> int:
     """Entry point: run the app, turning every user error into one line and exit status 2.
