@@ -92,7 +92,9 @@ def runner(tool: str, x: np.ndarray, t: np.ndarray, sweep: bool = False):
     if tool.startswith("mitool"):
         backend = tool.partition("-")[2] or "auto"
         norm = "global-linf" if sweep else "none"
-        return lambda: mitool.estimate(x, t, norm=norm, resamples=0, search=backend).value
+        return lambda: (
+            mitool.estimate(x, t, estimator="ksg", norm=norm, resamples=0, search=backend).value
+        )
     if tool == "sklearn":
         from sklearn.feature_selection import mutual_info_regression
 
@@ -148,8 +150,10 @@ def main() -> None:
     args = parser.parse_args()
     cells = [(int(a), int(float(b))) for a, b in (c.split(":") for c in args.cells.split(","))]
     tools = args.tools.split(",")
-    print(f"# KSG benchmark: {platform.machine()}, {os.cpu_count()} cores, "
-          f"python {platform.python_version()}\n")
+    print(
+        f"# KSG benchmark: {platform.machine()}, {os.cpu_count()} cores, "
+        f"python {platform.python_version()}\n"
+    )
     print("| d | n | tool | seconds | estimate | peak MiB |")
     print("|---:|---:|---|---:|---:|---:|")
     summary = []
@@ -162,8 +166,11 @@ def main() -> None:
             if r is None:
                 continue
             row[tool] = r
-            print(f"| {d} | {n:.0e} | {tool} | {r['seconds']:.4f} | {r['value']:.4f} | "
-                  f"{r['peak_mib']:.0f} |", flush=True)
+            print(
+                f"| {d} | {n:.0e} | {tool} | {r['seconds']:.4f} | {r['value']:.4f} | "
+                f"{r['peak_mib']:.0f} |",
+                flush=True,
+            )
         refs = {k: v["seconds"] for k, v in row.items() if not k.startswith("mitool")}
         if "mitool" in row and refs:
             fastest = min(refs, key=refs.get)
@@ -182,17 +189,21 @@ def main() -> None:
             one = measure("mitool", d, n, args.repeats)
             sweep = measure("mitool", d, n, args.repeats, sweep=True)
             if one and sweep:
-                print(f"| {d} | {n:.0e} | {one['seconds']:.3f} | {sweep['seconds']:.3f} | "
-                      f"{sweep['seconds'] / one['seconds']:.1f} | {sweep['value']:.4f} |",
-                      flush=True)
+                print(
+                    f"| {d} | {n:.0e} | {one['seconds']:.3f} | {sweep['seconds']:.3f} | "
+                    f"{sweep['seconds'] / one['seconds']:.1f} | {sweep['value']:.4f} |",
+                    flush=True,
+                )
     if args.memory:
         print("\nPeak memory (mitool, one KSG, whole process):\n")
         for spec in args.memory.split(","):
             d, n = int(spec.split(":")[0]), int(float(spec.split(":")[1]))
             r = measure("mitool", d, n, 1)
             if r:
-                print(f"- d = {d}, n = {n:.0e}: {r['peak_mib']:.0f} MiB peak RSS, "
-                      f"{r['seconds']:.1f} s, estimate {r['value']:.4f}")
+                print(
+                    f"- d = {d}, n = {n:.0e}: {r['peak_mib']:.0f} MiB peak RSS, "
+                    f"{r['seconds']:.1f} s, estimate {r['value']:.4f}"
+                )
 
 
 if __name__ == "__main__":

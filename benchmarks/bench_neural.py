@@ -43,8 +43,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
     args = parser.parse_args()
-    print(f"# mitool neural estimators: {platform.machine()}, torch {torch.__version__}, "
-          f"CPU, one thread per fit, {args.seeds} data sets per cell\n")
+    print(
+        f"# mitool neural estimators: {platform.machine()}, torch {torch.__version__}, "
+        f"CPU, one thread per fit, {args.seeds} data sets per cell\n"
+    )
     print("| case | n | truth | estimator | mean | sd | seconds per fit |")
     print("|---|---|---|---|---|---|---|")
     for label, d, rho, norm in CASES:
@@ -55,13 +57,21 @@ def main() -> None:
                     x, t, truth = gaussians(n, d, rho, seed)
                     started = time.perf_counter()
                     r = mitool.estimate(
-                        x, t, estimator=estimator, norm=norm, resamples=0, seed=seed,
+                        x,
+                        t,
+                        estimator=estimator,
+                        norm=norm,
+                        resamples=0,
+                        seed=seed,
                         options=options,
                     )
                     seconds.append(time.perf_counter() - started)
                     values.append(r.value)
-                print(f"| {label} | {n} | {truth:.3f} | {name} | {np.mean(values):.3f} | "
-                      f"{np.std(values, ddof=1):.3f} | {np.median(seconds):.2f} |", flush=True)
+                print(
+                    f"| {label} | {n} | {truth:.3f} | {name} | {np.mean(values):.3f} | "
+                    f"{np.std(values, ddof=1):.3f} | {np.median(seconds):.2f} |",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -38,8 +38,7 @@ import warnings
 import numpy as np
 
 import mitool
-from mitool.neighbors import set_threads
-from mitool.parallel import parallel_map
+from mitool.parallel import limit_threads, parallel_map
 
 SIZES = (10, 15, 20, 30, 50, 75, 100, 150, 200, 300)
 PERMUTATION_SIZES = (10, 20)
@@ -88,54 +87,54 @@ def data_seed(seed: int, kind: str, n: int, trial: int) -> np.random.SeedSequenc
 def run_intervals(kind: str, n: int, trials: range, seed: int) -> dict[tuple[str, str], np.ndarray]:
     """Per pair, one row (value, low, high, sd) per dataset; NaN where there is no interval."""
     warnings.simplefilter("ignore", mitool.MitoolWarning)
-    set_threads(1)  # estimates this small run fastest on one thread, in every process
-    out = {pair: np.full((len(trials), 4), np.nan) for pair in KINDS[kind][2]}
-    for i, trial in enumerate(trials):
-        x, t = dataset(kind, n, data_seed(seed, kind, n, trial))
-        for (estimator, norm), rows in out.items():
-            try:
-                r = mitool.estimate(
-                    x,
-                    t,
-                    estimator=estimator,
-                    norm=norm,
-                    k=3,
-                    resamples=RESAMPLES,
-                    seed=seed * 1_000_003 + trial,
-                    jobs=1,
-                )
-            except mitool.MitoolError:
-                continue
-            rows[i, 0] = r.value
-            if r.interval is not None:
-                rows[i, 1:] = r.interval.low, r.interval.high, r.interval.sd
-    return out
+    with limit_threads(1):  # estimates this small run fastest on one thread, in every process
+        out = {pair: np.full((len(trials), 4), np.nan) for pair in KINDS[kind][2]}
+        for i, trial in enumerate(trials):
+            x, t = dataset(kind, n, data_seed(seed, kind, n, trial))
+            for (estimator, norm), rows in out.items():
+                try:
+                    r = mitool.estimate(
+                        x,
+                        t,
+                        estimator=estimator,
+                        norm=norm,
+                        k=3,
+                        resamples=RESAMPLES,
+                        seed=seed * 1_000_003 + trial,
+                        jobs=1,
+                    )
+                except mitool.MitoolError:
+                    continue
+                rows[i, 0] = r.value
+                if r.interval is not None:
+                    rows[i, 1:] = r.interval.low, r.interval.high, r.interval.sd
+        return out
 
 
 def run_permutations(kind: str, n: int, trials: range, seed: int) -> dict[tuple[str, str], list]:
     """Per pair, the permutation p-value of each dataset (NaN where there is none)."""
     warnings.simplefilter("ignore", mitool.MitoolWarning)
-    set_threads(1)  # estimates this small run fastest on one thread, in every process
-    out: dict[tuple[str, str], list] = {pair: [] for pair in KINDS[kind][2]}
-    for trial in trials:
-        x, t = dataset(kind, n, data_seed(seed + 1, kind, n, trial))
-        for (estimator, norm), values in out.items():
-            try:
-                r = mitool.estimate(
-                    x,
-                    t,
-                    estimator=estimator,
-                    norm=norm,
-                    k=3,
-                    resamples=0,
-                    permutations=PERMUTATIONS,
-                    seed=seed * 1_000_003 + trial,
-                    jobs=1,
-                )
-                values.append(math.nan if r.p_value is None else r.p_value)
-            except mitool.MitoolError:
-                values.append(math.nan)
-    return out
+    with limit_threads(1):  # estimates this small run fastest on one thread, in every process
+        out: dict[tuple[str, str], list] = {pair: [] for pair in KINDS[kind][2]}
+        for trial in trials:
+            x, t = dataset(kind, n, data_seed(seed + 1, kind, n, trial))
+            for (estimator, norm), values in out.items():
+                try:
+                    r = mitool.estimate(
+                        x,
+                        t,
+                        estimator=estimator,
+                        norm=norm,
+                        k=3,
+                        resamples=0,
+                        permutations=PERMUTATIONS,
+                        seed=seed * 1_000_003 + trial,
+                        jobs=1,
+                    )
+                    values.append(math.nan if r.p_value is None else r.p_value)
+                except mitool.MitoolError:
+                    values.append(math.nan)
+        return out
 
 
 def chunks(trials: int) -> list[range]:

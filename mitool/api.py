@@ -19,14 +19,12 @@ import numpy as np
 
 from mitool.choose import choose
 from mitool.data_checks import bulk_notes, check_symbols
-from mitool.device_kernels import set_device
 from mitool.diagnose import diagnose, few_symbols, first_rows
 from mitool.errors import EstimateError, MitoolError, MitoolWarning
 from mitool.estimators import EstimatorSpec, get_estimator
-from mitool.estimators.knn import Curve
-from mitool.neighbors import BACKENDS, using_backend
+from mitool.estimators.curve import Curve
 from mitool.normalize import GLOBAL_NORMS, constant_columns, normalize
-from mitool.parallel import resolve_jobs
+from mitool.parallel import resolve_jobs, search_threads
 from mitool.resample import (
     CI_METHODS,
     MIN_INTERVAL_ROWS,
@@ -40,6 +38,7 @@ from mitool.resample import (
     subsample_size,
 )
 from mitool.result import UNITS, CurvePoint, MIResult, convert
+from mitool.search.plan import SearchPlan, check_path
 from mitool.ties import JITTER, TieStats, break_ties, jitter, tie_stats
 from mitool.validate import check_pair, rows
 
@@ -111,7 +110,7 @@ def estimate(
         the neural estimators (:class:`mitool.estimators.neural.NeuralOptions`).
     search : the kNN searches' path: ``auto`` (by n, dimension and what is installed),
         ``tree``, ``numba``, ``brute`` or ``torch``; every path gives identical counts
-        (:mod:`mitool.neighbors`).
+        (:mod:`mitool.search`). The plan of the searches is in ``result.details["search"]``.
     device : ``cpu``, ``cuda`` or ``auto``: where the torch search path (chosen by ``auto``
         when the device is not the CPU) or a neural estimator runs.
     names : how to call X and T in messages (file names on the command line).
@@ -280,7 +279,11 @@ def point_curve(
     device: str = "cpu",
     names: tuple[str, str] = ("X", "T"),
 ) -> tuple[Curve, TieStats]:
-    """The estimator on validated rows: normalise → break ties → Î(X; c·T) for c in ``grid``."""
+    """The estimator on validated rows: normalise → break ties → Î(X; c·T) for c in ``grid``.
+
+    A neighbour-search estimator gets the plan of its searches (:mod:`mitool.search.plan`:
+    ``backend`` is the search path asked for), decided here once and reported in the curve's
+    ``details["search"]``."""
     if norm == "none" and any(a.shape[1] == len(constant_columns(a)) for a in (x, t)):
         # A constant shares no information; its ties are reported, but there is nothing to break.
         return Curve.exact(grid, np.zeros(len(grid))), tie_stats(x, t, k)
@@ -297,12 +300,20 @@ def point_curve(
     else:
         xn, tn = normalize(x, norm, names[0]), normalize(t, norm, names[1])
         xn, tn, ties = break_ties(xn, tn, k, seed)
-    set_device(device)
-    with using_backend(backend):
+    if not spec.uses_k:  # no neighbour search
         curve = spec.curve(
             xn, tn, grid, k, exhaustive=exhaustive, seed=seed, options=options, progress=progress
         )
-    return curve, ties
+        return curve, ties
+    d_t = 0 if spec.discrete_t else tn.shape[1]  # T's class labels are not searched
+    plan = SearchPlan.decide(
+        len(xn), xn.shape[1], d_t, path=backend, device=device, threads=search_threads()
+    )
+    curve = spec.curve(
+        xn, tn, grid, k, exhaustive=exhaustive, seed=seed, options=options, progress=progress,
+        plan=plan,
+    )  # fmt: skip
+    return replace(curve, details={**curve.details, "search": plan.to_dict()}), ties
 
 
 def point_value(
@@ -408,8 +419,7 @@ def _distinct_rows(x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def _check_search(family: str, search: str, device: str | None) -> tuple[str, str]:
-    if search not in BACKENDS:
-        raise MitoolError(f"unknown search path '{search}'; choose one of: {', '.join(BACKENDS)}")
+    check_path(search)
     if device not in (None, "cpu", "cuda", "auto"):
         raise MitoolError(f"unknown device '{device}'; choose one of: cpu, cuda, auto")
     if family == "knn" and search == "auto" and device in ("cuda", "auto"):

@@ -2,7 +2,9 @@
 
 Results come back in the order of the tasks whatever the number of processes, and each task
 carries its own seed, so the output never depends on ``jobs``. In worker processes each
-neighbour query uses the worker's share of the cores, so the machine is not oversubscribed.
+neighbour search uses the worker's share of the cores, so the machine is not oversubscribed:
+:func:`limit_threads` holds that share for the task, and an estimate reads it
+(:func:`search_threads`) when it plans its searches.
 """
 
 from __future__ import annotations
@@ -10,23 +12,39 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from joblib import Parallel, delayed, parallel_config
 
 from mitool.errors import MitoolError
-from mitool.neighbors import set_threads
 from mitool.progress import progress_bar
+from mitool.search.threads import cores
 
 R = TypeVar("R")
 
+#: Threads per neighbour search for the estimates of the running task (-1: all cores). Set only
+#: inside :func:`limit_threads`, and reset when the block ends.
+_SEARCH_THREADS: ContextVar[int] = ContextVar("mitool_search_threads", default=-1)
 
-def cores() -> int:
-    """CPU cores this process may use."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0)) or 1
-    return os.cpu_count() or 1
+
+def search_threads() -> int:
+    """Threads per neighbour search for an estimate started here: a worker's share of the cores
+    inside :func:`parallel_map`'s worker processes (or what :func:`limit_threads` set), -1
+    (all cores) elsewhere."""
+    return _SEARCH_THREADS.get()
+
+
+@contextmanager
+def limit_threads(threads: int) -> Iterator[None]:
+    """Let every estimate started inside the block search on ``threads`` threads."""
+    token = _SEARCH_THREADS.set(threads)
+    try:
+        yield
+    finally:
+        _SEARCH_THREADS.reset(token)
 
 
 def resolve_jobs(jobs: int | None) -> int:
@@ -65,8 +83,8 @@ def exit_with_parent(poll: float = 1.0) -> None:
 
 def _in_worker(threads: int, fn: Callable[..., R], args: Sequence[Any]) -> R:
     exit_with_parent()
-    set_threads(threads)
-    return fn(*args)
+    with limit_threads(threads):
+        return fn(*args)
 
 
 def parallel_map(

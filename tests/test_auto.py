@@ -16,7 +16,7 @@ from mitool import MitoolError, MitoolWarning
 from mitool.choose import choose
 from mitool.diagnose import HEAVY_TAILS, POINT_MASS, diagnose
 from mitool.estimators.bi_ksg import BI_KSG_L2_FORM, bi_ksg, bi_ksg_l2
-from mitool.estimators.knn import monotone_sweep
+from mitool.estimators.sweep import monotone_sweep
 from mitool.normalize import rank
 
 

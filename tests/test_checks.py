@@ -99,8 +99,9 @@ def test_scale_plain_ksg_fails_and_the_normalized_pass():
 
 def test_scale_both_sides_is_exact_for_plain_ksg():
     # Prop. 2: KSG(ηX; ηT) = KSG(X; T) bit for bit, whatever η.
-    r = check_scale(pairs=[Pair("ksg", "none")], side="both", factors=(1e-3, 0.37, 1e3),
-                    samples=300, jobs=1)
+    r = check_scale(
+        pairs=[Pair("ksg", "none")], side="both", factors=(1e-3, 0.37, 1e3), samples=300, jobs=1
+    )
     assert r.estimand == "I(ηX; ηT)" and r.grid == (1e-3, 0.37, 1.0, 1e3)
     assert r.pairs[0].statistic == 0.0 and r.passed
 
@@ -162,14 +163,14 @@ def test_tolerance_rule_and_override():
     r = check_duplicate(copies=(2,), samples=200, jobs=1)
     for pair in r.pairs:  # the larger of 0.05 nats and 5% of the reference value
         assert pair.tolerance == max(ABSOLUTE_TOLERANCE, 0.05 * abs(pair.reference))
-    r = check_scale(pairs=[Pair("ksg", "none")], factors=(1e-2,), samples=300, tolerance=2.0,
-                    jobs=1)
+    r = check_scale(
+        pairs=[Pair("ksg", "none")], factors=(1e-2,), samples=300, tolerance=2.0, jobs=1
+    )
     assert r.pairs[0].tolerance == 2.0 and r.passed
 
 
 def test_resamples_give_intervals():
-    r = check_scale(pairs=[Pair("ksg", "local")], factors=(10.0,), samples=200, resamples=4,
-                    jobs=1)
+    r = check_scale(pairs=[Pair("ksg", "local")], factors=(10.0,), samples=200, resamples=4, jobs=1)
     pair = r.pairs[0]
     bounds = zip(pair.ci_low, pair.mean, pair.ci_high, strict=True)
     assert all(lo <= m <= hi for lo, m, hi in bounds)
@@ -179,13 +180,18 @@ def test_resamples_give_intervals():
 def test_pairs():
     assert parse_pairs(check="noise") == (Pair("ksg", "local"), Pair("ksg", "global-linf"))
     assert parse_pairs(["ksg", "bi-ksg"], ["none", "local"]) == (
-        Pair("ksg", "none"), Pair("ksg", "local"), Pair("bi-ksg", "none"), Pair("bi-ksg", "local")
+        Pair("ksg", "none"),
+        Pair("ksg", "local"),
+        Pair("bi-ksg", "none"),
+        Pair("bi-ksg", "local"),
     )
     assert parse_pairs(pairs=["ksg/none", "bi-ksg/local"]) == (
-        Pair("ksg", "none"), Pair("bi-ksg", "local")
+        Pair("ksg", "none"),
+        Pair("bi-ksg", "local"),
     )
     assert parse_pairs(["ksg2"], check="noise") == (
-        Pair("ksg2", "local"), Pair("ksg2", "global-linf")
+        Pair("ksg2", "local"),
+        Pair("ksg2", "global-linf"),
     )
     assert parse_pairs(norms=["global"]) == (Pair("ksg", "global"),)
     for bad in (dict(estimators=["nope"]), dict(norms=["cube"]), dict(pairs=["ksg"])):
@@ -195,8 +201,15 @@ def test_pairs():
 
 def test_grids_are_checked_and_get_their_reference():
     assert check_noise(columns=(3,), samples=100, jobs=1).grid == (0, 3)
-    for bad in (dict(factors=(0.0,)), dict(factors=(math.inf,)), dict(side="y"),
-                dict(trials=0), dict(samples=3), dict(resamples=1), dict(tolerance=-1.0)):
+    for bad in (
+        dict(factors=(0.0,)),
+        dict(factors=(math.inf,)),
+        dict(side="y"),
+        dict(trials=0),
+        dict(samples=3),
+        dict(resamples=1),
+        dict(tolerance=-1.0),
+    ):
         with pytest.raises(MitoolError):
             check_scale(**bad)
     with pytest.raises(MitoolError):
@@ -221,21 +234,64 @@ def test_user_data_truth_unknown_and_noise_relative_to_spread():
 
 
 def test_cli_exit_status_follows_the_verdict(capsys):
-    code, out, err = run(["check-scale", "--norm", "none,local", "--factors", "0.01,100",
-                          "-n", "300", "-j", "1"], capsys)
+    code, out, err = run(
+        ["check-scale", "--norm", "none,local", "--factors", "0.01,100", "-n", "300", "-j", "1"],
+        capsys,
+    )
     assert code == 1 and err == ""
     assert "FAIL" in out and "PASS" in out and "ksg/none" in out and "truth" in out
-    code, out, _ = run(["check-scale", "--pairs", "ksg/local,bi-ksg/local", "--factors",
-                        "0.01,100", "-n", "300", "-j", "1"], capsys)
+    code, out, _ = run(
+        [
+            "check-scale",
+            "--pairs",
+            "ksg/local,bi-ksg/local",
+            "--factors",
+            "0.01,100",
+            "-n",
+            "300",
+            "-j",
+            "1",
+        ],
+        capsys,
+    )
     assert code == 0 and "bi-ksg/local" in out and "FAIL" not in out
-    code, out, _ = run(["check-scale", "--norm", "none", "--factors", "0.01", "-n", "300",
-                        "--tolerance", "5", "-j", "1"], capsys)
+    code, out, _ = run(
+        [
+            "check-scale",
+            "--norm",
+            "none",
+            "--factors",
+            "0.01",
+            "-n",
+            "300",
+            "--tolerance",
+            "5",
+            "-j",
+            "1",
+        ],
+        capsys,
+    )
     assert code == 0
 
 
 def test_cli_json_is_one_object(capsys):
-    code, out, err = run(["check-snr", "--norm", "local", "-n", "300", "--snr", "1,2,3",
-                          "--json", "--trials", "2", "-j", "1"], capsys)
+    code, out, err = run(
+        [
+            "check-snr",
+            "--norm",
+            "local",
+            "-n",
+            "300",
+            "--snr",
+            "1,2,3",
+            "--json",
+            "--trials",
+            "2",
+            "-j",
+            "1",
+        ],
+        capsys,
+    )
     assert code == 0 and err == ""
     doc = json.loads(out)
     assert doc["check"] == "snr" and doc["passed"] is True and doc["trials"] == 2
@@ -256,8 +312,22 @@ def test_cli_same_seed_same_output(capsys):
 
 def test_cli_plot_writes_a_png(tmp_path, capsys):
     path = tmp_path / "scale.png"
-    code, _, _ = run(["check-scale", "--factors", "0.1,10", "-n", "200", "--plot", path,
-                      "--trials", "2", "-j", "1"], capsys)
+    code, _, _ = run(
+        [
+            "check-scale",
+            "--factors",
+            "0.1,10",
+            "-n",
+            "200",
+            "--plot",
+            path,
+            "--trials",
+            "2",
+            "-j",
+            "1",
+        ],
+        capsys,
+    )
     assert code == 0  # ksg/none fails even on this short grid, but it is a contrast
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -275,17 +345,44 @@ def test_cli_reads_files_like_estimate(tmp_path, capsys):
     np.save(tmp_path / "t.npy", t)
     rows = [",".join(f"{v:.17g}" for v in row) for row in np.column_stack([x, t])]
     (tmp_path / "d.csv").write_text("\n".join(["a,b,c,d", *rows]) + "\n")
-    code, out, _ = run(["check-noise", tmp_path / "x.npy", tmp_path / "t.npy", "--columns",
-                        "8", "--json", "-j", "1"], capsys)
+    code, out, _ = run(
+        [
+            "check-noise",
+            tmp_path / "x.npy",
+            tmp_path / "t.npy",
+            "--columns",
+            "8",
+            "--json",
+            "-j",
+            "1",
+        ],
+        capsys,
+    )
     from_npy = json.loads(out)
     assert code == 0 and from_npy["truth"] is None and from_npy["n"] == 300
     assert [p["passed"] for p in from_npy["pairs"]] == [False, True]  # ksg/local: a contrast
-    code, out, _ = run(["check-noise", tmp_path / "d.csv", "--x-cols", "a,b", "--t-cols",
-                        "c,d", "--columns", "8", "--json", "-j", "1"], capsys)
+    code, out, _ = run(
+        [
+            "check-noise",
+            tmp_path / "d.csv",
+            "--x-cols",
+            "a,b",
+            "--t-cols",
+            "c,d",
+            "--columns",
+            "8",
+            "--json",
+            "-j",
+            "1",
+        ],
+        capsys,
+    )
     assert code == 0
     assert json.loads(out)["pairs"][0]["mean"] == from_npy["pairs"][0]["mean"]
-    code, out, _ = run(["check-duplicate", tmp_path / "x.npy", tmp_path / "t.npy", "--copies",
-                        "4", "-j", "1"], capsys)
+    code, out, _ = run(
+        ["check-duplicate", tmp_path / "x.npy", tmp_path / "t.npy", "--copies", "4", "-j", "1"],
+        capsys,
+    )
     assert code == 0 and "unknown" in out and "truth" not in out.split("\n")[2]
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mitool import kdtree
-from mitool.kdtree import KDTree, count, kth_neighbor
+from mitool.search import compiled, kdtree
+from mitool.search.kdtree import KDTree, count
 
-pytestmark = pytest.mark.skipif(not kdtree.available(), reason="numba is not installed")
+pytestmark = pytest.mark.skipif(not compiled.available(), reason="numba is not installed")
 
 
 def _pairwise(q: np.ndarray) -> np.ndarray:
@@ -17,12 +17,6 @@ def _pairwise(q: np.ndarray) -> np.ndarray:
     for d in range(q.shape[1]):
         np.maximum(out, np.abs(q[None, :, d] - q[:, None, d]), out=out)
     return out
-
-
-def _distinct_rows(idx: np.ndarray) -> bool:
-    """No row repeats a (non-negative) index."""
-    s = np.sort(idx, axis=1)
-    return not np.any((s[:, 1:] == s[:, :-1]) & (s[:, 1:] >= 0))
 
 
 def _scaled(points: np.ndarray, scale) -> np.ndarray:
@@ -89,30 +83,23 @@ def _scales(d: int) -> list:
     return out
 
 
-def _check_knn(tree: KDTree, points: np.ndarray, k: int, scale, rng, dist=None) -> None:
-    q = _scaled(points, scale)
-    n = len(q)
-    eps_ref, near_ref = _brute_knn(q, k, dist)
-    eps, idx = kth_neighbor(tree, k, scale)
+def _shared_and_c(scale, d: int) -> tuple[int, float]:
+    """A scale (1, …, 1, c, …, c) as (the number of ones, c), the form kth_many takes."""
+    if scale is None:
+        return d, 1.0
+    c = float(scale[-1])
+    shared = int(np.sum(scale != c))
+    assert np.all(scale[:shared] == 1.0) and np.all(scale[shared:] == c)
+    return shared, c
+
+
+def _check_knn(tree: KDTree, points: np.ndarray, k: int, scale, dist=None) -> None:
+    """The k-th distance at one scale (1, …, 1, c, …, c) is the brute force's on the scaled
+    array (inf where fewer than k other points exist)."""
+    eps_ref, _ = _brute_knn(_scaled(points, scale), k, dist)
+    shared, c = _shared_and_c(scale, points.shape[1])
+    eps = kdtree.kth_many(tree, k, [c], shared)[0]
     assert np.array_equal(eps, eps_ref)
-    assert idx.shape == (n, k) and idx.dtype == np.int64
-    rows = np.arange(n)[:, None]
-    valid = idx >= 0
-    assert np.array_equal(valid, np.isfinite(near_ref))
-    assert not np.any(idx == rows)
-    got = np.where(valid, np.abs(q[np.maximum(idx, 0)] - q[:, None, :]).max(axis=2), np.inf)
-    assert np.array_equal(got, near_ref)  # nearest first, the k smallest distances
-    assert _distinct_rows(idx)
-    # Seeded: random candidates (repeats, itself, -1 included) and a previous answer.
-    random_seed = rng.integers(-1, n, (n, k))
-    for seed in (random_seed, idx):
-        eps_s, idx_s = kth_neighbor(tree, k, scale, seed=seed)
-        assert np.array_equal(eps_s, eps_ref)
-        got = np.where(
-            idx_s >= 0, np.abs(q[np.maximum(idx_s, 0)] - q[:, None, :]).max(axis=2), np.inf
-        )
-        assert np.array_equal(got, near_ref)
-        assert _distinct_rows(idx_s) and not np.any(idx_s == rows)
 
 
 def _check_count(tree: KDTree, points: np.ndarray, scale, rng, dist=None) -> None:
@@ -147,7 +134,7 @@ def test_knn_and_count_match_brute_force(d: int, kind: str) -> None:
             for k in (1, 3, 7):
                 if n == 2000 and k != 3:
                     continue
-                _check_knn(tree, points, k, scale, rng, dist)
+                _check_knn(tree, points, k, scale, dist)
             _check_count(tree, points, scale, rng, dist)
 
 
@@ -160,24 +147,20 @@ def test_small_samples(k: int, d: int) -> None:
             points = _data(kind, n, d, rng)
             tree = KDTree.build(points, leaf_size=1 + (n % 3))
             for scale in _scales(d)[:2]:
-                _check_knn(tree, points, k, scale, rng)
+                _check_knn(tree, points, k, scale)
                 _check_count(tree, points, scale, rng)
 
 
-def test_seed_from_another_scale_and_leaf_sizes() -> None:
+def test_leaf_sizes() -> None:
     rng = np.random.default_rng(7)
     x = rng.standard_normal((2000, 3))
     points = np.hstack([x, 0.8 * x + 0.6 * rng.standard_normal((2000, 3))])
     for leaf_size, c in ((1, 0.1), (16, 0.5), (40, 3.0)):
         tree = KDTree.build(points, leaf_size=leaf_size)
-        _, previous = kth_neighbor(tree, 3, np.array([1.0] * 3 + [2.0] * 3))
         scale = np.array([1.0] * 3 + [c] * 3)
         dist = _pairwise(points * scale)
         eps_ref, _ = _brute_knn(points * scale, 3, dist)
-        eps, idx = kth_neighbor(tree, 3, scale, seed=previous)
-        assert np.array_equal(eps, eps_ref)
-        eps2, _ = kth_neighbor(tree, 3, scale)
-        assert np.array_equal(eps2, eps_ref)
+        assert np.array_equal(kdtree.kth_many(tree, 3, [c], 3)[0], eps_ref)
         r = np.nextafter(eps_ref, -np.inf)
         assert np.array_equal(count(tree, r, scale), _brute_count(points * scale, r, dist))
 
@@ -188,7 +171,6 @@ def test_workers_agree_and_tree_is_valid() -> None:
     tree = KDTree.build(points, leaf_size=16)
     assert np.array_equal(np.sort(tree.perm), np.arange(3000))
     assert np.array_equal(tree.tpoints, points[tree.perm])
-    assert np.array_equal(tree.iperm[tree.perm], np.arange(3000))
     for v in range(len(tree.start)):  # tight boxes
         block = points[tree.perm[tree.start[v] : tree.end[v]]]
         assert np.array_equal(block.min(axis=0), tree.lo[v])
@@ -199,26 +181,25 @@ def test_workers_agree_and_tree_is_valid() -> None:
             assert tree.end[a] == tree.start[b]
         else:
             assert tree.end[v] - tree.start[v] <= 16 or np.all(block == block[0])
+    cs = [0.5, 2.0, 1e-3]
+    e1 = kdtree.kth_many(tree, 5, cs, 1, threads=1)
+    e2 = kdtree.kth_many(tree, 5, cs, 1, threads=-1)
+    assert np.array_equal(e1, e2)
     scale = np.array([1.0, 0.5, 2.0, 1e-3])
-    e1, i1 = kth_neighbor(tree, 5, scale, workers=1)
-    e2, i2 = kth_neighbor(tree, 5, scale, workers=-1)
-    assert np.array_equal(e1, e2) and np.array_equal(i1, i2)
-    r = np.nextafter(e1, -np.inf)
-    assert np.array_equal(count(tree, r, scale, workers=1), count(tree, r, scale, workers=-1))
+    r = np.nextafter(e1[0], -np.inf)
+    assert np.array_equal(count(tree, r, scale, threads=1), count(tree, r, scale, threads=-1))
 
 
 def test_all_equal_points_and_negative_scale() -> None:
     points = np.ones((100, 3))
     tree = KDTree.build(points, leaf_size=4)
     assert len(tree.start) == 1  # nothing to split
-    eps, idx = kth_neighbor(tree, 3)
-    assert np.all(eps == 0.0) and np.all(idx >= 0)
+    assert np.all(kdtree.kth_many(tree, 3, [1.0], 3)[0] == 0.0)
     assert np.all(count(tree, np.zeros(100)) == 100)
     rng = np.random.default_rng(5)
     points = rng.standard_normal((500, 3))
     tree = KDTree.build(points)
     scale = np.array([-1.0, 2.0, -0.3])
-    _check_knn(tree, points, 3, scale, rng)
     _check_count(tree, points, scale, rng)
 
 
@@ -227,11 +208,9 @@ def test_bad_arguments() -> None:
     with pytest.raises(ValueError):
         count(tree, np.zeros(4))
     with pytest.raises(ValueError):
-        kth_neighbor(tree, 0)
+        kdtree.kth_many(tree, 2, [1.0, 0.0], 1)  # scales must be positive
     with pytest.raises(ValueError):
-        kth_neighbor(tree, 2, seed=np.zeros((5, 3), dtype=np.int64))
-    with pytest.raises(ValueError):
-        kth_neighbor(tree, 2, seed=np.full((5, 2), 5))
+        kdtree.kth_many(tree, 2, [1.0], 3)  # more shared dimensions than the tree has
 
 
 def test_split_scale_changes_the_tree_not_the_answers() -> None:
@@ -241,7 +220,8 @@ def test_split_scale_changes_the_tree_not_the_answers() -> None:
     plain = KDTree.build(points, leaf_size=8)
     assert not np.array_equal(tree.perm, plain.perm)
     for scale in (None, np.array([1.0, 1.0, 0.01, 0.01]), np.array([0.5, 2.0, 1.0, 3.0])):
-        _check_knn(tree, points, 3, scale, rng)
+        if scale is None or scale[0] == 1.0:
+            _check_knn(tree, points, 3, scale)
         _check_count(tree, points, scale, rng)
 
 
@@ -305,7 +285,7 @@ def test_kth_many_equals_one_search_per_scale(kind, k):
     tree = KDTree.build(p, leaf_size=8, split_scale=scales[2])
     many = kdtree.kth_many(tree, k, cs, 3)
     for g, s in enumerate(scales):
-        np.testing.assert_array_equal(many[g], kth_neighbor(tree, k, s)[0])
+        np.testing.assert_array_equal(many[g], kdtree.kth_many(tree, k, [cs[g]], 3)[0])
         np.testing.assert_array_equal(many[g], _brute_knn(_scaled(p, s), k)[0])
 
 

@@ -8,7 +8,14 @@ from scipy.special import digamma
 
 from mitool.estimators.bi_ksg import bi_ksg, bi_ksg_l2, log_unit_ball_volume
 from mitool.estimators.ksg import ksg1, ksg2
-from mitool.neighbors import MarginalCounter, kth_neighbor
+from mitool.search.counters import SlabCounter, build_counter
+from mitool.search.joint import kth_neighbor
+from mitool.search.plan import SearchPlan
+
+
+def _plan(path: str = "auto") -> SearchPlan:
+    """A plan asking for ``path``: searches take their path from their own array's shape."""
+    return SearchPlan.decide(0, 1, 1, path=path)
 
 
 def _dist(a: np.ndarray, metric: str) -> np.ndarray:
@@ -67,11 +74,11 @@ def test_kth_neighbor_and_counts_match_brute_force(metric, k, dims):
     z = np.hstack([x, t])
     dz = _dist(z, metric)
     np.fill_diagonal(dz, np.inf)
-    eps, _ = kth_neighbor(z, k, metric)
+    eps, _ = kth_neighbor(z, k, _plan(), metric)
     np.testing.assert_array_equal(eps, np.sort(dz, axis=1)[:, k - 1])
     for a in (x, t):
         da = _dist(a, metric)
-        counter = MarginalCounter.build(a, metric)
+        counter = build_counter(a, _plan(), metric)
         strict = counter.count(eps, strict=True)
         loose = counter.count(eps, strict=False)
         np.testing.assert_array_equal(strict, (da < eps[:, None]).sum(axis=1))
@@ -84,7 +91,7 @@ def test_sorted_counts_exact_at_the_boundary():
     x = rng.standard_normal((500, 1)) * 1e3 + 1e4
     j = rng.integers(0, 500, 500)
     radius = np.abs(x[j, 0] - x[:, 0])  # every radius is exactly some pair's distance
-    counter = MarginalCounter.build(x)
+    counter = build_counter(x, _plan())
     d = np.abs(x - x.T)
     np.testing.assert_array_equal(
         counter.count(radius, strict=True), (d < radius[:, None]).sum(axis=1)
@@ -98,8 +105,8 @@ def test_scaled_counter_equals_rebuilt():
     x, _ = _pair(400, 1, 1, seed=5)
     radius = np.abs(np.random.default_rng(6).standard_normal(400))
     for c in (0.1, 0.7, 1.3, 2.0):
-        scaled = MarginalCounter.build(x).scaled(c)
-        rebuilt = MarginalCounter.build(c * x)
+        scaled = build_counter(x, _plan()).scaled(c)
+        rebuilt = build_counter(c * x, _plan())
         np.testing.assert_array_equal(
             scaled.count(radius, strict=True), rebuilt.count(radius, strict=True)
         )
@@ -153,48 +160,44 @@ def _shaped(kind: str, n: int, d: int, seed: int) -> tuple[np.ndarray, np.ndarra
 def test_backends_match_brute_force_exactly(backend, kind, d):
     if backend == "torch":
         pytest.importorskip("torch")
-    from mitool.neighbors import using_backend
-
     x, t = _shaped(kind, 400, d, seed=d)
     z = np.hstack([x, t])
     dist = _dist(z, "chebyshev")
     np.fill_diagonal(dist, np.inf)
     eps_ref = np.sort(dist, axis=1)[:, 2]
-    with using_backend(backend):
-        eps, _ = kth_neighbor(z, 3)
-        np.testing.assert_array_equal(eps, eps_ref)
-        for part in (x, t):
-            ref = _dist(part, "chebyshev")
-            for strict in (True, False):
-                r = np.nextafter(eps, -np.inf) if strict else eps
-                want = (ref <= r[:, None]).sum(axis=1)
-                counter = MarginalCounter.build(part)
-                np.testing.assert_array_equal(counter.count(eps, strict=strict), want)
-                scaled = counter.scaled(0.3).count(eps, strict=strict)
-                ref_scaled = _dist(0.3 * part, "chebyshev")
-                np.testing.assert_array_equal(scaled, (ref_scaled <= r[:, None]).sum(axis=1))
+    plan = SearchPlan.for_pair(x, t, backend)
+    eps, _ = kth_neighbor(z, 3, plan)
+    np.testing.assert_array_equal(eps, eps_ref)
+    for part in (x, t):
+        ref = _dist(part, "chebyshev")
+        for strict in (True, False):
+            r = np.nextafter(eps, -np.inf) if strict else eps
+            want = (ref <= r[:, None]).sum(axis=1)
+            counter = build_counter(part, plan)
+            np.testing.assert_array_equal(counter.count(eps, strict=strict), want)
+            scaled = counter.scaled(0.3).count(eps, strict=strict)
+            ref_scaled = _dist(0.3 * part, "chebyshev")
+            np.testing.assert_array_equal(scaled, (ref_scaled <= r[:, None]).sum(axis=1))
 
 
 def test_marginal_counts_take_the_slab_index_where_it_wins():
     """From five dimensions, up to 2,000·d² rows, marginal counts go to the slab index (the
     joint kNN never does); where all pairs would have served, no kd-tree is built, and counts
     of some rows and slab counts come from the same index."""
-    from mitool.neighbors import _path, using_backend
-
-    assert _path(400, 10, joint=False) == "slabs" and _path(400, 10, joint=True) == "kdtree"
-    assert _path(100_000, 5, joint=False) == "kdtree"  # the tree wins at this size
-    assert _path(1_000_000, 4, joint=False) == "kdtree" and _path(999, 4, joint=False) == "kdtree"
-    assert _path(5_000, 20, joint=True) == "brute" and _path(5_000, 20, joint=False) == "slabs"
-    with using_backend("brute"):
-        assert _path(400, 10, joint=False) == "brute"  # a forced backend stays all pairs
+    auto = _plan()
+    assert auto.count_path(400, 10) == "slabs" and auto.knn_path(400, 10) == "kdtree"
+    assert auto.count_path(100_000, 5) == "kdtree"  # the tree wins at this size
+    assert auto.count_path(1_000_000, 4) == "kdtree" and auto.count_path(999, 4) == "kdtree"
+    assert auto.knn_path(5_000, 20) == "brute" and auto.count_path(5_000, 20) == "slabs"
+    assert _plan("brute").count_path(400, 10) == "brute"  # a forced path stays all pairs
     x, _ = _shaped("ties", 500, 16, seed=3)
-    counter = MarginalCounter.build(x)
-    assert counter._kd is None and counter.counts_rows
+    counter = build_counter(x, auto)
+    assert isinstance(counter, SlabCounter) and counter.tree is None and counter.counts_rows
     radius = np.random.default_rng(0).uniform(0.5, 3.0, 500)
     ref = _dist(0.5 * x, "chebyshev")
     want = (ref < radius[:, None]).sum(axis=1)
     scaled = counter.scaled(0.5)
-    assert scaled._slabs() is counter._slabs()  # one index of the unscaled points, for every c
+    assert scaled.slabs.get() is counter.slabs.get()  # one index of the unscaled points
     np.testing.assert_array_equal(scaled.count(radius, strict=True), want)
     rows = np.array([4, 400, 4, 0])
     np.testing.assert_array_equal(scaled.count(radius, strict=True, rows=rows), want[rows])
@@ -237,14 +240,11 @@ def test_backend_is_the_old_name_of_search():
 def test_grid_knn_on_a_nearly_constant_column(n):
     # A column with a spread of 1e-11 beside one of 0.4 once made the grid 10^6 cells long and
     # the ring search ran for ever (found through ReLU layers with a dead unit, jittered).
-    from mitool.neighbors import using_backend
-
     rng = np.random.default_rng(0)
     z = np.column_stack([-0.05 + 1e-11 * rng.standard_normal(n), rng.uniform(0, 0.4, n)])
     dist = _dist(z, "chebyshev")
     np.fill_diagonal(dist, np.inf)
-    with using_backend("numba"):
-        eps, _ = kth_neighbor(z, 3)
+    eps, _ = kth_neighbor(z, 3, _plan("numba"))
     np.testing.assert_array_equal(eps, np.sort(dist, axis=1)[:, 2])
 
 
@@ -258,7 +258,7 @@ def test_heavy_tails_are_not_put_on_a_grid(kind, gridded):
     all pairs (0.72 s for one KSG at n = 3e4, against 0.06 s on the tree). Such grids are
     refused, and the k-d tree answers; a Gaussian or Student-t(3) sample keeps its grid. (The
     sweep's cells are blocks of ranks, which heavy tails do not upset: tests/test_sweep.py.)"""
-    from mitool import kernels
+    from mitool.search import grid2d
 
     rng = np.random.default_rng(0)
     n = 20_000
@@ -269,6 +269,6 @@ def test_heavy_tails_are_not_put_on_a_grid(kind, gridded):
         "lognormal": lambda size: rng.lognormal(0.0, 2.0, size),
     }[kind]
     a, b = draw(n), draw(n)
-    assert (kernels.grid_2d(a, b) is not None) == gridded
+    assert (grid2d.grid_2d(a, b) is not None) == gridded
     if not gridded:
-        assert kernels.grid_knn_2d(np.column_stack([a, b]), 3) is None
+        assert grid2d.grid_knn_2d(np.column_stack([a, b]), 3) is None

@@ -23,8 +23,8 @@ from mitool.estimators.gcmi import gcmi, gcmi_value
 from mitool.estimators.ksg import ksg1
 from mitool.estimators.mixed_ksg import mixed_ksg, mixed_ksg_counts
 from mitool.estimators.plugin import plugin, plugin_mi
-from mitool.neighbors import using_backend
 from mitool.normalize import NORMS, normalize
+from mitool.search.plan import SearchPlan
 
 estimate = partial(mitool.estimate, resamples=0)
 NEW_NORMS = tuple(norm for norm in NORMS if norm != "global-corrected")
@@ -308,8 +308,7 @@ def test_mixed_ksg_counts_on_every_backend(backend):
     t = np.where(rng.random((n, 1)) < 0.7, x[:, :1] % 2, rng.standard_normal((n, 1)))
     expected = brute_mixed_ksg(x, t, 2)
     assert np.any(expected[0] > 2)
-    with using_backend(backend):
-        got = mixed_ksg_counts(x, t, 2)
+    got = mixed_ksg_counts(x, t, 2, SearchPlan.for_pair(x, t, backend))
     for g, w in zip(got, expected, strict=True):
         np.testing.assert_array_equal(g, w)
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mitool.slabs import BUDGET, MIN_BLOCK, SlabIndex, _block, fits
+from mitool.search.plan import slabs_fit
+from mitool.search.slabs import BUDGET, MIN_BLOCK, SlabIndex, _block
 
 
 def _brute(q: np.ndarray, radius: np.ndarray) -> np.ndarray:
@@ -80,6 +81,6 @@ def test_few_points_and_the_budget():
             return (dim - 1) * n / b * 8 * -(-n // 64)
 
         assert block > MIN_BLOCK and prefix_bytes(block) <= BUDGET < prefix_bytes(block - 1)
-    assert fits(100_000, 20) and not fits(200_000, 20)
+    assert slabs_fit(100_000, 20) and not slabs_fit(200_000, 20)
     with pytest.raises(ValueError, match="two dimensions"):
         SlabIndex.build(p[:, :1])

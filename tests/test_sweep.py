@@ -1,16 +1,21 @@
-"""The compiled one-pass sweep (mitool.sweep_kernels) against brute force at every c."""
+"""The compiled one-pass sweep (mitool.search.rank_grid) against brute force at every c."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from mitool import kernels
 from mitool.estimators.ksg import ksg1
-from mitool.neighbors import using_backend
-from mitool.sweep_kernels import sweep_counts_1d
+from mitool.search import compiled, sorted1d
+from mitool.search.plan import SearchPlan
+from mitool.search.rank_grid import CAPACITY, sweep_counts_1d
 
-pytestmark = pytest.mark.skipif(not kernels.available(), reason="needs numba")
+pytestmark = pytest.mark.skipif(not compiled.available(), reason="needs numba")
+
+
+def _plan(x, t, path):
+    return SearchPlan.for_pair(x, t, path)
+
 
 SCALES = tuple(np.round(np.linspace(0.1, 2.0, 20), 10))
 
@@ -63,8 +68,8 @@ def test_counts_equal_brute_force_at_every_scale(kind, k, strict):
 
 def test_threads_do_not_change_counts():
     x, t = _data("gauss", 3000, seed=1)
-    one = sweep_counts_1d(x, t, SCALES, 3, strict=True, workers=1)
-    all_cores = sweep_counts_1d(x, t, SCALES, 3, strict=True, workers=-1)
+    one = sweep_counts_1d(x, t, SCALES, 3, strict=True, threads=1)
+    all_cores = sweep_counts_1d(x, t, SCALES, 3, strict=True, threads=-1)
     np.testing.assert_array_equal(one[0], all_cores[0])
     np.testing.assert_array_equal(one[1], all_cores[1])
 
@@ -74,8 +79,7 @@ def test_curve_identical_to_evaluating_each_scale(kind):
     """The one-pass curve equals the tree path's exhaustive c-by-c curve, bit for bit."""
     x, t = _data(kind, 4000, seed=7)
     fused = ksg1(x, t, SCALES, 3)
-    with using_backend("tree"):
-        each = ksg1(x, t, SCALES, 3, exhaustive=True)
+    each = ksg1(x, t, SCALES, 3, exhaustive=True, plan=_plan(x, t, "tree"))
     np.testing.assert_array_equal(fused.values, each.values)
     assert not np.isnan(fused.values).any()
 
@@ -94,11 +98,9 @@ def test_kdtree_sweep_identical_to_evaluating_each_scale(kind, dims):
         x, t = np.round(x, 1), np.round(t, 1)
     elif kind == "offset":
         x, t = 1e6 + x, -3e5 + 1e-3 * t
-    with using_backend("numba"):
-        fast = ksg1(x, t, SCALES, 3, exhaustive=True)
-        pruned = ksg1(x, t, SCALES, 3)
-    with using_backend("tree"):
-        each = ksg1(x, t, SCALES, 3, exhaustive=True)
+    fast = ksg1(x, t, SCALES, 3, exhaustive=True, plan=_plan(x, t, "numba"))
+    pruned = ksg1(x, t, SCALES, 3, plan=_plan(x, t, "numba"))
+    each = ksg1(x, t, SCALES, 3, exhaustive=True, plan=_plan(x, t, "tree"))
     np.testing.assert_array_equal(fast.values, each.values)
     assert pruned.best == each.best
     assert np.nanmax(pruned.values) == np.max(each.values)
@@ -107,14 +109,12 @@ def test_kdtree_sweep_identical_to_evaluating_each_scale(kind, dims):
 def test_points_with_too_many_candidates_are_searched_c_by_c():
     """Outliers see most of the sample within their k-th neighbour distance: their candidate
     rectangle overflows CAPACITY and they take the c-by-c rectangle search, still exactly."""
-    from mitool import sweep_kernels
-
     x, t = _data("gauss", 1500, seed=4)
     x[:3, 0], t[:3, 0] = (9.0, -8.0, 7.5), (9.0, 8.5, -7.0)
     scales = (0.1, 0.5, 1.0, 2.0)
     a, b = x[:, 0], t[:, 0]
     box = (np.abs(a - a[0]) <= 10) & (np.abs(b - b[0]) <= 10)
-    assert box.sum() > sweep_kernels.CAPACITY  # the first outlier's rectangle overflows
+    assert box.sum() > CAPACITY  # the first outlier's rectangle overflows
     got = sweep_counts_1d(x, t, scales, 3, strict=True)
     assert got is not None
     for m, c in enumerate(scales):
@@ -133,8 +133,7 @@ def test_clumped_or_flat_data_give_the_per_scale_curve(kind):
     if kind == "constant":
         assert sweep_counts_1d(x, t, SCALES, 3, strict=True) is None
     fast = ksg1(x, t, SCALES, 3, exhaustive=True)
-    with using_backend("tree"):
-        each = ksg1(x, t, SCALES, 3, exhaustive=True)
+    each = ksg1(x, t, SCALES, 3, exhaustive=True, plan=_plan(x, t, "tree"))
     np.testing.assert_array_equal(fast.values, each.values)
 
 
@@ -143,16 +142,14 @@ def test_windowed_edges_equal_the_walked_edges_from_any_hint(kind):
     """The branch-free window from a hint finds the same edge as the walk, from every hint
     (far, near, at either end), for both sides, including radii that hold only the point
     itself and radii that reach the end of the array."""
-    from mitool import sweep_kernels as sk
-
     s = np.sort(_data(kind, 60, seed=3)[1][:, 0])
     for c in (0.1, 1.0, 1.7):
         for p in (0, 1, 7, 30, 52, 59):
             ci = c * s[p]
             for r in (0.0, 1e-9, 0.05, 0.3, 2.0, 1e7):
                 for hint in range(p + 1, len(s) + 1):
-                    want = sk._right_edge(s, c, ci, r, p, hint)
-                    assert sk._right_edge_near(s, c, ci, r, p, hint) == want
+                    want = sorted1d.right_edge_from(s, c, ci, r, p, hint)
+                    assert sorted1d.right_edge_near(s, c, ci, r, p, hint) == want
                 for hint in range(0, p + 1):
-                    want = sk._left_edge(s, c, ci, r, p, hint)
-                    assert sk._left_edge_near(s, c, ci, r, p, hint) == want
+                    want = sorted1d.left_edge_from(s, c, ci, r, p, hint)
+                    assert sorted1d.left_edge_near(s, c, ci, r, p, hint) == want

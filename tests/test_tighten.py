@@ -10,11 +10,24 @@ import numpy as np
 import pytest
 
 from mitool.estimators.bi_ksg import bi_ksg, bi_ksg_l2
-from mitool.estimators.knn import _share
 from mitool.estimators.ksg import ksg1
-from mitool.neighbors import MarginalCounter, using_backend
+from mitool.estimators.sweep import round_size
+from mitool.search.counters import PATHS, build_counter
+from mitool.search.plan import SearchPlan
 
 SCALES = tuple(np.round(np.linspace(0.1, 2.0, 20), 10))
+
+
+def _spy_on_counts(monkeypatch, seen):
+    """Call ``seen(radius, rows)`` at every count, on every counting path."""
+    classes = {c for path in PATHS.values() for c in path.__mro__ if "count" in vars(c)}
+    for cls in classes:
+
+        def spy(self, radius, *, strict, rows=None, _count=vars(cls)["count"]):
+            seen(radius, rows)
+            return _count(self, radius, strict=strict, rows=rows)
+
+        monkeypatch.setattr(cls, "count", spy)
 
 
 def _pair(n, dims, seed=5):
@@ -33,17 +46,15 @@ def test_skipped_scales_are_below_their_bounds(backend, fn, dims, monkeypatch):
     Some skips come from partial counts (a spy sees counts of fewer than n rows)."""
     x, t = _pair({(3, 3): 2000, (4, 4): 3000}[dims], dims)
     partial = []
-    count = MarginalCounter.count
 
-    def spy(self, radius, *, strict, rows=None):
+    def seen(radius, rows):
         if rows is not None and len(rows) < len(radius):
             partial.append(len(rows))
-        return count(self, radius, strict=strict, rows=rows)
 
-    with using_backend(backend):
-        full = fn(x, t, SCALES, 3, exhaustive=True)
-        monkeypatch.setattr(MarginalCounter, "count", spy)
-        pruned = fn(x, t, SCALES, 3)
+    plan = SearchPlan.for_pair(x, t, backend)
+    full = fn(x, t, SCALES, 3, exhaustive=True, plan=plan)
+    _spy_on_counts(monkeypatch, seen)
+    pruned = fn(x, t, SCALES, 3, plan=plan)
     skipped = np.isnan(pruned.values)
     assert skipped.any() and partial
     np.testing.assert_array_equal(pruned.values[~skipped], full.values[~skipped])
@@ -60,7 +71,7 @@ def test_slab_counts_bound_the_ball(dim, c, strict):
     the max-norm count (radii on pairwise distances, where rounding decides)."""
     rng = np.random.default_rng(dim)
     p = np.round(rng.standard_normal((400, dim)), 2)
-    counter = MarginalCounter.build(p)
+    counter = build_counter(p, SearchPlan.decide(400, dim, 0))
     scaled = counter if c == 1.0 else counter.scaled(c)
     q = c * p
     gaps = np.abs(q[:, None, :] - q[None, :, :])
@@ -80,10 +91,9 @@ def test_counts_of_some_rows_equal_the_full_counts(backend, dim):
     p = rng.standard_normal((800, dim))
     radius = rng.uniform(0.05, 1.5, 800)
     rows = rng.permutation(800)[:137]
-    with using_backend(backend):
-        counter = MarginalCounter.build(p).scaled(0.7)
-        full = counter.count(radius, strict=True)
-        np.testing.assert_array_equal(counter.count(radius, strict=True, rows=rows), full[rows])
+    counter = build_counter(p, SearchPlan.decide(800, dim, 0, path=backend)).scaled(0.7)
+    full = counter.count(radius, strict=True)
+    np.testing.assert_array_equal(counter.count(radius, strict=True, rows=rows), full[rows])
 
 
 def test_all_pairs_path_counts_every_row_at_once(monkeypatch):
@@ -91,16 +101,10 @@ def test_all_pairs_path_counts_every_row_at_once(monkeypatch):
     and still finds the exhaustive maximum."""
     x, t = _pair(1500, (3, 3))
     calls = []
-    count = MarginalCounter.count
-
-    def spy(self, radius, *, strict, rows=None):
-        calls.append(rows is None)
-        return count(self, radius, strict=strict, rows=rows)
-
-    with using_backend("brute"):
-        full = ksg1(x, t, SCALES, 3, exhaustive=True)
-        monkeypatch.setattr(MarginalCounter, "count", spy)
-        pruned = ksg1(x, t, SCALES, 3)
+    plan = SearchPlan.for_pair(x, t, "brute")
+    full = ksg1(x, t, SCALES, 3, exhaustive=True, plan=plan)
+    _spy_on_counts(monkeypatch, lambda radius, rows: calls.append(rows is None))
+    pruned = ksg1(x, t, SCALES, 3, plan=plan)
     assert calls and all(calls)
     assert pruned.best == full.best and np.nanmax(pruned.values) == np.max(full.values)
     skipped = np.isnan(pruned.values)
@@ -119,10 +123,11 @@ def test_ties_and_heavy_tails_skip_soundly_and_quietly(backend, kind):
     else:
         x = rng.standard_cauchy((3000, 4))
         t = x + rng.standard_cauchy((3000, 4))
-    with warnings.catch_warnings(), using_backend(backend):
+    plan = SearchPlan.for_pair(x, t, backend)
+    with warnings.catch_warnings():
         warnings.simplefilter("error")
-        pruned = ksg1(x, t, SCALES, 3)
-        full = ksg1(x, t, SCALES, 3, exhaustive=True)
+        pruned = ksg1(x, t, SCALES, 3, plan=plan)
+        full = ksg1(x, t, SCALES, 3, exhaustive=True, plan=plan)
     skipped = np.isnan(pruned.values)
     assert pruned.best == full.best and np.nanmax(pruned.values) == np.max(full.values)
     assert np.all(pruned.bounds[skipped] >= full.values[skipped])
@@ -134,11 +139,11 @@ def test_rounds_follow_the_promised_gains():
     gain promised so far, covers what the bound lacks; without one, 1/64 of the rows, then
     1.25 times what the gain per row so far says, at most double the rows counted."""
     promised = np.ones(1000)
-    assert _share(1000, 0, 10.5, np.zeros(3), promised) == 11
+    assert round_size(1000, 0, 10.5, np.zeros(3), promised) == 11
     # 40 rows found twice what they promised: 6 more rows promise 12 >= 10.5
-    assert _share(1000, 40, 10.5, np.array([80.0, 40.0, 40.0]), promised) == 6
+    assert round_size(1000, 40, 10.5, np.array([80.0, 40.0, 40.0]), promised) == 6
     # never fewer than 1/8 of the rows counted so far, so the rounds stay few
-    assert _share(1000, 400, 10.5, np.array([800.0, 400.0, 400.0]), promised) == 50
-    assert _share(6400, 0, 5.0, np.zeros(3), None) == 100
-    assert _share(6400, 100, 5.0, np.array([1.0, 0.0, 100.0]), None) == 200  # doubling cap
-    assert _share(6400, 100, 0.5, np.array([1.0, 0.0, 100.0]), None) == 100  # 1/64 at least
+    assert round_size(1000, 400, 10.5, np.array([800.0, 400.0, 400.0]), promised) == 50
+    assert round_size(6400, 0, 5.0, np.zeros(3), None) == 100
+    assert round_size(6400, 100, 5.0, np.array([1.0, 0.0, 100.0]), None) == 200  # doubling cap
+    assert round_size(6400, 100, 0.5, np.array([1.0, 0.0, 100.0]), None) == 100  # 1/64 at least

@@ -2,7 +2,7 @@
 
 An estimator is a pure function of two validated, normalised float arrays (rows are samples)
 that returns its estimate in nats at each requested rescaling c of T, as a
-:class:`~mitool.estimators.knn.Curve`. The kNN family gets the whole grid of c at once, so it
+:class:`~mitool.estimators.curve.Curve`. The kNN family gets the whole grid of c at once, so it
 can share work between scales and skip those provably below the maximum (unless
 ``exhaustive``); estimators that do not maximise over scales are called with ``scales = (1.0,)``.
 Estimators with settings of their own (the neural family: epochs, learning rate, ...) declare
@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from mitool.errors import MitoolError
-from mitool.estimators.knn import Curve
+from mitool.estimators.curve import Curve
 
 
 class CurveFn(Protocol):
@@ -27,6 +27,8 @@ class CurveFn(Protocol):
 
     ``seed`` seeds the estimator's own random steps, ``options`` is an instance of the spec's
     ``options_type`` (None for estimators without one) and ``progress`` asks for a progress bar.
+    Estimators that search neighbours (``uses_k``) also take ``plan``, the
+    :class:`~mitool.search.plan.SearchPlan` of their searches (None: ``auto``).
     """
 
     def __call__(

@@ -35,8 +35,10 @@ import numpy as np
 from scipy.special import digamma, gammaln
 
 from mitool.estimators.base import EstimatorSpec, register
-from mitool.estimators.knn import Curve, MonotoneForm, monotone_sweep
+from mitool.estimators.curve import Curve
 from mitool.estimators.ksg import KNN_NORMS
+from mitool.estimators.sweep import MonotoneForm, monotone_sweep
+from mitool.search.plan import SearchPlan
 
 
 def log_unit_ball_volume(d: int) -> float:
@@ -101,10 +103,11 @@ def bi_ksg(
     k: int,
     *,
     exhaustive: bool = False,
+    plan: SearchPlan | None = None,
     **_: object,  # seed, options, progress: nothing random, no options, too fast for a bar
 ) -> Curve:
     """BI-KSG with the max-norm at each c in ``scales``: Î(X; c·T) in nats."""
-    return monotone_sweep(x, t, scales, k, BI_KSG_FORM, exhaustive=exhaustive)
+    return monotone_sweep(x, t, scales, k, BI_KSG_FORM, plan=plan, exhaustive=exhaustive)
 
 
 def bi_ksg_l2(
@@ -114,6 +117,7 @@ def bi_ksg_l2(
     k: int,
     *,
     exhaustive: bool = False,
+    plan: SearchPlan | None = None,
     **_: object,  # seed, options, progress: nothing random, no options, too fast for a bar
 ) -> Curve:
     """BI-KSG with the Euclidean norm at each c in ``scales``: Î(X; c·T) in nats.
@@ -122,7 +126,7 @@ def bi_ksg_l2(
     """
     floor = k + 1
     form = replace(BI_KSG_L2_FORM, term=lambda count: _log_others(np.maximum(count, floor)))
-    return monotone_sweep(x, t, scales, k, form, exhaustive=exhaustive)
+    return monotone_sweep(x, t, scales, k, form, plan=plan, exhaustive=exhaustive)
 
 
 register(

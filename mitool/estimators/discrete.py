@@ -24,9 +24,11 @@ from scipy.special import digamma
 
 from mitool.errors import MitoolError
 from mitool.estimators.base import EstimatorSpec, register
-from mitool.estimators.knn import Curve
-from mitool.neighbors import MarginalCounter, kth_neighbor
+from mitool.estimators.curve import Curve
 from mitool.normalize import NORMS
+from mitool.search.counters import build_counter
+from mitool.search.joint import kth_neighbor
+from mitool.search.plan import SearchPlan
 
 
 def label_codes(y: np.ndarray) -> np.ndarray:
@@ -54,12 +56,16 @@ def ross(
     y: np.ndarray,
     scales: Sequence[float],
     k: int,
+    *,
+    plan: SearchPlan | None = None,
     **_: object,  # exhaustive, seed, options, progress: one value, nothing random, no options
 ) -> Curve:
     """Ross's estimate of I(Z; Y) in nats, for ``z`` of shape (n, d) and labels ``y`` (n, 1).
 
     ``scales`` is ``(1.0,)``: the estimator does not sweep c (its family is not ``knn``).
+    ``plan``: the searches' paths, all in Z (None: ``auto`` for these rows).
     """
+    plan = SearchPlan.decide(len(z), z.shape[1], 0) if plan is None else plan
     codes = label_codes(y)
     n = len(z)
     radius = np.empty(n)
@@ -69,10 +75,10 @@ def ross(
         rows = np.flatnonzero(codes == code)
         k_i[rows] = min(k, len(rows) - 1)
         n_y[rows] = len(rows)
-        radius[rows], _ = kth_neighbor(z[rows], int(k_i[rows[0]]), "chebyshev")
+        radius[rows], _ = kth_neighbor(z[rows], int(k_i[rows[0]]), plan)
     # "Strictly closer than d_i" as "<= the float below d_i", scikit-learn's nextafter(r, 0):
     # a zero radius (copies of z_i within its label) still counts those copies, so m_i >= 1.
-    m = MarginalCounter.build(z, "chebyshev").count(np.nextafter(radius, 0), strict=False)
+    m = build_counter(z, plan).count(np.nextafter(radius, 0), strict=False)
     value = digamma(n) + np.mean(digamma(k_i)) - np.mean(digamma(n_y)) - np.mean(digamma(m))
     return Curve.exact(tuple(scales), [float(value)] * len(scales))
 

@@ -60,7 +60,7 @@ from scipy.special import digamma
 
 from mitool.errors import MitoolError
 from mitool.estimators.base import EstimatorSpec, register
-from mitool.estimators.knn import Curve
+from mitool.estimators.curve import Curve
 from mitool.normalize import NORMS, average_ranks, normal_scores
 
 

@@ -23,9 +23,12 @@ import numpy as np
 from scipy.special import digamma
 
 from mitool.estimators.base import EstimatorSpec, register
-from mitool.estimators.knn import Curve, MonotoneForm, knn_curve, monotone_sweep
-from mitool.neighbors import MarginalCounter, kth_neighbor
+from mitool.estimators.curve import Curve
+from mitool.estimators.sweep import MonotoneForm, each_scale, monotone_sweep
 from mitool.normalize import NORMS
+from mitool.search.counters import Counter
+from mitool.search.joint import kth_neighbor
+from mitool.search.plan import SearchPlan
 
 KNN_NORMS = tuple(norm for norm in NORMS if norm != "global-corrected")
 
@@ -39,10 +42,11 @@ KSG1_FORM = MonotoneForm(
 )
 
 
-def ksg2_at_scale(x: MarginalCounter, t: MarginalCounter, k: int) -> float:
+def ksg2_at_scale(x: Counter, t: Counter, k: int, plan: SearchPlan) -> float:
     """Algorithm 2 on the pair held by the two counters (T already multiplied by c)."""
     n = len(x.points)
-    _, nbrs = kth_neighbor(np.hstack([x.points, t.points]), k, "chebyshev", return_index=True)
+    z = np.hstack([x.points, t.points])
+    _, nbrs = kth_neighbor(z, k, plan, "chebyshev", return_index=True)
     nx = x.count(_marginal_extent(x.points, nbrs), strict=False) - 1
     nt = t.count(_marginal_extent(t.points, nbrs), strict=False) - 1
     return float(digamma(k) - 1.0 / k + digamma(n) - np.mean(digamma(nx) + digamma(nt)))
@@ -64,10 +68,11 @@ def ksg1(
     k: int,
     *,
     exhaustive: bool = False,
+    plan: SearchPlan | None = None,
     **_: object,  # seed, options, progress: nothing random, no options, too fast for a bar
 ) -> Curve:
     """KSG algorithm 1 at each c in ``scales``: Î(X; c·T) in nats."""
-    return monotone_sweep(x, t, scales, k, KSG1_FORM, exhaustive=exhaustive)
+    return monotone_sweep(x, t, scales, k, KSG1_FORM, plan=plan, exhaustive=exhaustive)
 
 
 def ksg2(
@@ -77,10 +82,11 @@ def ksg2(
     k: int,
     *,
     exhaustive: bool = False,
+    plan: SearchPlan | None = None,
     **_: object,  # seed, options, progress: nothing random, no options, too fast for a bar
 ) -> Curve:
     """KSG algorithm 2 at each c in ``scales``: Î(X; c·T) in nats (always every c)."""
-    return knn_curve(x, t, scales, k, metric="chebyshev", at_scale=ksg2_at_scale)
+    return each_scale(x, t, scales, k, metric="chebyshev", at_scale=ksg2_at_scale, plan=plan)
 
 
 register(

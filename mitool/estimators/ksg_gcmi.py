@@ -28,9 +28,10 @@ import numpy as np
 
 from mitool.errors import MitoolError
 from mitool.estimators.base import EstimatorSpec, register
+from mitool.estimators.curve import Curve
 from mitool.estimators.gcmi import gcmi_value
-from mitool.estimators.knn import Curve
 from mitool.estimators.ksg import ksg1
+from mitool.search.plan import SearchPlan
 
 
 def ksg_gcmi(
@@ -38,11 +39,13 @@ def ksg_gcmi(
     t: np.ndarray,
     scales: Sequence[float],
     k: int,
+    *,
+    plan: SearchPlan | None = None,
     **_: object,  # exhaustive, seed, options, progress: one value, nothing random, no options
 ) -> Curve:
     """max(KSG algorithm 1, GCMI) of ``x`` and ``t`` in nats, at every c of ``scales`` (the
     API passes ``(1.0,)``); ``details`` holds both values and which one was larger."""
-    ksg = float(ksg1(x, t, (1.0,), k).values[0])
+    ksg = float(ksg1(x, t, (1.0,), k, plan=plan).values[0])
     try:
         copula, notes = gcmi_value(x, t)
     except MitoolError as exc:

@@ -14,8 +14,8 @@ the max-norm. For each point i:
 
     Î = ⟨ψ(k̃_i) + ln n − ψ(n_x,i) − ψ(n_t,i)⟩.
 
-Here "strictly closer" and "at distance 0" are exact (:class:`~mitool.neighbors.MarginalCounter`,
-no absolute 1e-15), so the estimate does not depend on the data's scale through them. The
+Here "strictly closer" and "at distance 0" are exact (:mod:`mitool.search.counters`, no
+absolute 1e-15), so the estimate does not depend on the data's scale through them. The
 counts, ψ and ln n are those of the reference code, which is what this module reproduces
 (to the last bit of each count, on data whose distances are not within 1e-15 of ρ_i).
 
@@ -38,19 +38,23 @@ import numpy as np
 from scipy.special import digamma
 
 from mitool.estimators.base import EstimatorSpec, register
-from mitool.estimators.knn import Curve
-from mitool.neighbors import MarginalCounter, kth_neighbor
+from mitool.estimators.curve import Curve
 from mitool.normalize import NORMS
+from mitool.search.counters import build_counter
+from mitool.search.joint import kth_neighbor
+from mitool.search.plan import SearchPlan
 
 
 def mixed_ksg_counts(
-    x: np.ndarray, t: np.ndarray, k: int
+    x: np.ndarray, t: np.ndarray, k: int, plan: SearchPlan | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(k̃_i, n_x,i, n_t,i) of Algorithm 1 for every point, as integer arrays (i included)."""
+    """(k̃_i, n_x,i, n_t,i) of Algorithm 1 for every point, as integer arrays (i included);
+    ``plan``: the searches' paths (None: ``auto`` for these arrays)."""
+    plan = SearchPlan.for_pair(x, t) if plan is None else plan
     n = len(x)
-    rho, _ = kth_neighbor(np.hstack([x, t]), k, "chebyshev")
-    x_counter = MarginalCounter.build(x, "chebyshev")
-    t_counter = MarginalCounter.build(t, "chebyshev")
+    rho, _ = kth_neighbor(np.hstack([x, t]), k, plan)
+    x_counter = build_counter(x, plan)
+    t_counter = build_counter(t, plan)
     zero = np.flatnonzero(rho == 0)
     # Where ρ_i = 0 the counts are at distance 0, not strictly below 0 (which holds no point):
     # "strictly below the smallest positive float" is exactly "at distance 0" (the counter's
@@ -60,7 +64,7 @@ def mixed_ksg_counts(
     n_t = t_counter.count(radius, strict=True)
     k_i = np.full(n, k, dtype=np.int64)
     if zero.size:
-        joint = MarginalCounter.build(np.hstack([x, t]), "chebyshev")
+        joint = build_counter(np.hstack([x, t]), plan)
         k_i[zero] = joint.count(np.zeros(n), strict=False, rows=zero)
     return k_i, n_x, n_t
 
@@ -70,11 +74,13 @@ def mixed_ksg(
     t: np.ndarray,
     scales: Sequence[float],
     k: int,
+    *,
+    plan: SearchPlan | None = None,
     **_: object,  # exhaustive, seed, options, progress: one value, nothing random, no options
 ) -> Curve:
     """Mixed-KSG estimate of I(X; T) in nats, of the rows as given (c = 1), repeated at every c
     of ``scales`` (``(1.0,)`` from the API: the family does not sweep c)."""
-    k_i, n_x, n_t = mixed_ksg_counts(x, t, k)
+    k_i, n_x, n_t = mixed_ksg_counts(x, t, k, plan)
     value = np.mean(digamma(k_i) + np.log(len(x)) - digamma(n_x) - digamma(n_t))
     return Curve.exact(tuple(scales), [float(value)] * len(scales))
 

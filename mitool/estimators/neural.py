@@ -34,11 +34,11 @@ from typing import Any
 
 import numpy as np
 
-from mitool.device_kernels import torch_device
 from mitool.errors import TORCH_HINT, EstimateError, MitoolError
 from mitool.estimators.base import EstimatorSpec, register
-from mitool.estimators.knn import Curve
+from mitool.estimators.curve import Curve
 from mitool.progress import progress_bar
+from mitool.search.torch_pairs import import_torch, torch_device
 
 #: A bound below this many nats is a failed training, not an estimate: MI is at least 0, and a
 #: trained critic's bound on independent data scatters by hundredths around it, while a diverged
@@ -101,14 +101,6 @@ class NeuralOptions:
         for ok, message in checks:
             if not ok:
                 raise MitoolError(message)
-
-
-def _torch() -> Any:
-    try:
-        import torch
-    except ImportError:
-        raise MitoolError(INSTALL_HINT) from None
-    return torch
 
 
 def _critic(torch: Any, d_in: int, hidden: Sequence[int]) -> Any:
@@ -261,7 +253,7 @@ def neural_curve(
     progress: bool,
 ) -> Curve:
     """Train the critic for ``objective`` on (x, t) and read out its bound, in nats."""
-    torch = _torch()
+    torch = import_torch(INSTALL_HINT)
     opts = options or NeuralOptions()
     device = torch_device(torch, opts.device)
     n = len(x)

@@ -28,7 +28,7 @@ import numpy as np
 
 from mitool.errors import MitoolError
 from mitool.estimators.base import EstimatorSpec, register
-from mitool.estimators.knn import Curve
+from mitool.estimators.curve import Curve
 from mitool.normalize import NORMS
 
 

@@ -1,10 +1,10 @@
 """Exact max-norm counts of chosen rows from sorted slabs and bitsets (numba).
 
 In the max norm the ball of radius r around q is the intersection of one slab per dimension,
-{p : |p_d − q_d| <= r}, and in that dimension's sort order each slab is one run of ranks,
-found by bisection on the distance itself (rounding is monotone, so the predicate is monotone
-on each side of q's own rank): membership of every slab, hence of the ball, is decided by
-the very subtraction the kd-tree (:mod:`mitool.kdtree`) makes, and the counts are identical.
+{p : |p_d − q_d| <= r}, and in that dimension's sort order each slab is one run of ranks
+(:func:`mitool.search.sorted1d.run_within`, decided by the distance itself): membership of
+every slab, hence of the ball, is decided by the very subtraction the kd-tree
+(:mod:`mitool.search.kdtree`) makes, and the counts are identical.
 
 The intersection is counted on bits indexed by rank in dimension 0, where the first slab is a
 run of consecutive bits. For every other dimension, the set of points whose rank there is
@@ -14,11 +14,10 @@ popcounted. The at most 2·B ranks of each slab outside its interior are checked
 by their ranks in every dimension, and counted by the first dimension whose edge holds them.
 
 A row costs O(n / 64) word operations and O(D·B) rank checks however many points its ball
-holds, where a kd-tree search grows with the ball's surface: at n = 1e5 in five dimensions,
-5,000 rows whose balls hold a median 11,600 points take 0.06 s here against 0.55 s in the
-tree (two threads); rows of 160-point balls 0.05 s against 0.10 s. This is what the scale
-sweep's proofs need (:func:`mitool.estimators.knn._tighten`: exact counts of chosen rows in
-the large balls at the ends of the grid); full counts of small balls stay with the tree.
+holds, where a kd-tree search grows with the ball's surface. This is what the scale sweep's
+proofs need (:mod:`mitool.estimators.sweep`: exact counts of chosen rows in the large balls
+at the ends of the grid), and, from five dimensions on, full counts too (the decision table in
+:mod:`mitool.search.plan`; timings in benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -27,26 +26,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mitool.kernels import set_threads
-
-try:
-    import numba
-    from numba import njit, prange
-except ImportError:  # pragma: no cover - the module is only used where numba is available
-    numba = None
+from mitool.search.compiled import numba
+from mitool.search.threads import numba_threads
 
 #: The prefix bitsets take at most this many bytes (the block B grows with n to keep to it).
 BUDGET = 64 * 2**20
-#: The ranks stored along each dimension's order ((D − 1)·D·n int32) should take at most this
-#: many bytes (:func:`fits`).
-BUDGET_RANKS = 256 * 2**20
-#: The smallest block B: fewer ranks to check one by one, more bitsets to keep (at n = 1e5,
-#: d = 5: 128 is 15% slower than 64; at d = 20, n = 1e4, 128 is twice as slow as 16).
+#: The smallest block B: fewer ranks to check one by one, more bitsets to keep.
 MIN_BLOCK = 16
 #: Rows handed to a thread at a time.
 ROWS_PER_TASK = 64
 
 if numba is not None:
+    from numba import njit, prange
+
+    from mitool.search.sorted1d import run_within
+
     _ONE = np.uint64(1)
     _ALL = ~np.uint64(0)
     _M1 = np.uint64(0x5555555555555555)
@@ -76,31 +70,10 @@ if numba is not None:
         return prefix
 
     @njit(cache=True, nogil=True)
-    def _run(s, c, q, r, at):
-        """The ranks [lo, hi] of sorted ``s`` with |c·s_j − q| <= r, ``at`` being one of them."""
-        a = 0
-        b = at
-        while a < b:
-            mid = (a + b) >> 1
-            if abs(c * s[mid] - q) <= r:
-                b = mid
-            else:
-                a = mid + 1
-        lo = a
-        a = at
-        b = len(s) - 1
-        while a < b:
-            mid = (a + b + 1) >> 1
-            if abs(c * s[mid] - q) <= r:
-                a = mid
-            else:
-                b = mid - 1
-        return lo, a
-
-    @njit(cache=True, nogil=True)
     def _runs_of(points, sorted_, rank, c, i, r, lo, hi):
         for d in range(points.shape[1]):
-            lo[d], hi[d] = _run(sorted_[d], c, c * points[i, d], r, rank[d, i])
+            b, e = run_within(sorted_[d], c, c * points[i, d], r, rank[d, i])
+            lo[d], hi[d] = b, e - 1
 
     @njit(parallel=True, cache=True)
     def _slab_counts(points, sorted_, rank, c, radius):
@@ -111,8 +84,8 @@ if numba is not None:
             if r < 0:
                 continue
             for d in range(dim):
-                lo, hi = _run(sorted_[d], c, c * points[i, d], r, rank[d, i])
-                out[d, i] = hi - lo + 1
+                b, e = run_within(sorted_[d], c, c * points[i, d], r, rank[d, i])
+                out[d, i] = e - b
         return out
 
     @njit(cache=True, nogil=True)
@@ -190,11 +163,6 @@ if numba is not None:
         return out
 
 
-def fits(n: int, dim: int) -> bool:
-    """Whether the index of n points in ``dim`` dimensions keeps to :data:`BUDGET_RANKS`."""
-    return 4 * (dim - 1) * dim * n <= BUDGET_RANKS
-
-
 def _block(n: int, dim: int) -> int:
     """The smallest block of ranks whose prefix bitsets fit in :data:`BUDGET`."""
     words = -(-n // 64)
@@ -234,14 +202,14 @@ class SlabIndex:
         edge_rank = np.ascontiguousarray(rank.T[tail].astype(np.int32))
         return cls(pts, sorted_, rank, edge_rank, prefix, block)
 
-    def slab_counts(self, radius: np.ndarray, scale: float = 1.0, workers: int = -1) -> np.ndarray:
+    def slab_counts(self, radius: np.ndarray, scale: float = 1.0, threads: int = -1) -> np.ndarray:
         """#{j : |c·p_jd − c·p_id| <= radius_i} for each dimension d alone, shape (D, n)."""
-        set_threads(workers)
         r = np.ascontiguousarray(radius, dtype=np.float64)
-        return _slab_counts(self.points, self.sorted_, self.rank, float(scale), r)
+        with numba_threads(threads):
+            return _slab_counts(self.points, self.sorted_, self.rank, float(scale), r)
 
     def count(
-        self, radius: np.ndarray, rows: np.ndarray, scale: float = 1.0, workers: int = -1
+        self, radius: np.ndarray, rows: np.ndarray, scale: float = 1.0, threads: int = -1
     ) -> np.ndarray:
         """#{j : max_d |c·p_jd − c·p_id| <= radius_i} (j = i included) for each i of ``rows``,
         in that order; a negative radius counts 0. ``radius`` has one entry per point."""
@@ -251,8 +219,7 @@ class SlabIndex:
             raise ValueError(f"radius must have shape ({len(self.points)},), got {r.shape}")
         # rows near in dimension 0 read the same words: take them in that order
         by_rank = np.argsort(self.rank[0][rows], kind="stable")
-        set_threads(workers)
-        with numba.parallel_chunksize(1):
+        with numba_threads(threads), numba.parallel_chunksize(1):
             got = _count_rows(
                 self.points, self.sorted_, self.rank, self.edge_rank, self.prefix, self.block,
                 float(scale), r, rows[by_rank], ROWS_PER_TASK,

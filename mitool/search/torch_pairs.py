@@ -1,9 +1,10 @@
-"""All-pairs max-norm kNN and counts in PyTorch: on a GPU (``--device cuda``) or the CPU.
+"""All pairs in PyTorch, on a GPU (``--device cuda``) or the CPU: the k-th max-norm neighbour
+distance and counts within a radius.
 
-Float64 throughout: |a_j − a_i| is the same rounded subtraction as in the trees, and the
-maximum over dimensions is exact, so distances and counts are identical to the CPU paths.
-Rows are processed in chunks so that a (chunk × n) block of distances stays within a fixed
-memory budget, whatever n.
+Float64 throughout: |a_j − a_i| is the same rounded subtraction as on every other path, and the
+maximum over dimensions is exact, so distances and counts are identical to theirs. Rows go in
+chunks so that a (chunk × n) block of distances stays within a fixed memory budget, whatever n.
+The device is an argument of every call; nothing of torch's global state is changed.
 """
 
 from __future__ import annotations
@@ -16,20 +17,14 @@ from mitool.errors import TORCH_HINT, MitoolError
 
 #: Bytes of one (chunk × n) block of float64 distances, plus its temporaries.
 BLOCK_BYTES = 256 * 2**20
-_DEVICE = "auto"
 
 
-def set_device(name: str) -> None:
-    """Where the torch backend runs: ``cpu``, ``cuda`` or ``auto`` (cuda when available)."""
-    global _DEVICE
-    _DEVICE = name
-
-
-def _torch() -> Any:
+def import_torch(needed_by: str = f"--search torch needs PyTorch: {TORCH_HINT}") -> Any:
+    """The torch module, or a one-line error ``needed_by`` when PyTorch is not installed."""
     try:
         import torch
     except ImportError:
-        raise MitoolError(f"--search torch needs PyTorch: {TORCH_HINT}") from None
+        raise MitoolError(needed_by) from None
     return torch
 
 
@@ -42,20 +37,21 @@ def torch_device(torch: Any, name: str) -> Any:
     return torch.device(name)
 
 
-def _chunks(n: int, dim: int) -> int:
+def _chunk(n: int, dim: int) -> int:
     return max(1, min(n, BLOCK_BYTES // (8 * max(1, n) * (dim + 2))))
 
 
-def _blocks(points: np.ndarray) -> tuple[Any, Any, int]:
-    torch = _torch()
-    device = torch_device(torch, _DEVICE)
-    p = torch.as_tensor(np.ascontiguousarray(points, dtype=np.float64), device=device)
-    return torch, p, _chunks(len(points), points.shape[1])
+def _on_device(points: np.ndarray, device: str) -> tuple[Any, Any, int]:
+    torch = import_torch()
+    p = torch.as_tensor(
+        np.ascontiguousarray(points, dtype=np.float64), device=torch_device(torch, device)
+    )
+    return torch, p, _chunk(len(points), points.shape[1])
 
 
-def knn(z: np.ndarray, k: int) -> np.ndarray:
+def knn(z: np.ndarray, k: int, device: str = "cpu") -> np.ndarray:
     """k-th max-norm neighbour distance of each row of ``z``, itself excluded."""
-    torch, p, chunk = _blocks(z)
+    torch, p, chunk = _on_device(z, device)
     n = len(z)
     out = torch.empty(n, dtype=torch.float64, device=p.device)
     for start in range(0, n, chunk):
@@ -67,9 +63,9 @@ def knn(z: np.ndarray, k: int) -> np.ndarray:
     return out.cpu().numpy()
 
 
-def count(points: np.ndarray, radius: np.ndarray) -> np.ndarray:
-    """#{j : max_d |p_jd − p_id| ≤ radius_i}, j = i included."""
-    torch, p, chunk = _blocks(points)
+def count(points: np.ndarray, radius: np.ndarray, device: str = "cpu") -> np.ndarray:
+    """#{j : max_d |p_jd − p_id| <= radius_i} for every i (j = i included)."""
+    torch, p, chunk = _on_device(points, device)
     r = torch.as_tensor(np.ascontiguousarray(radius, dtype=np.float64), device=p.device)
     n = len(points)
     out = torch.empty(n, dtype=torch.int64, device=p.device)

@@ -17,13 +17,14 @@ float64. Bit-identical, not merely close:
 Counting classifies each node against the query's ball in every dimension: outside in one
 (skip), within in all (add its size), or undecided in some; a leaf undecided in one dimension
 only tests that one, and a node of at most :data:`BUCKET` points undecided in one dimension
-only counts by bisection in its values sorted in that dimension. The k-nearest search keeps a
-sorted k-best list, visits the nearer child first and prunes on the box's near distance.
+only counts by bisection in its values sorted in that dimension (the run of sorted values
+within r, :mod:`mitool.search.sorted1d`). The k-nearest search keeps a sorted k-best list per
+scale and visits the nearer child first.
 
-Public API: :class:`KDTree` (``KDTree.build(points, leaf_size)``), :func:`count`,
-:func:`kth_neighbor`, and for a scale sweep :func:`count_many` (many radii per point) and
-:func:`kth_many` (many scales of T per search). ``workers``: the number of threads, -1 for
-all cores (as in :mod:`mitool.kernels`).
+Public API: :class:`KDTree` (``KDTree.build(points, leaf_size)``), :func:`count`, and for a
+scale sweep :func:`count_many` (many radii per point) and :func:`kth_many` (the k-th neighbour
+distance at many scales of T in one search; one scale is one KSG's joint search). ``threads``:
+the number of threads, -1 for all cores.
 """
 
 from __future__ import annotations
@@ -33,13 +34,8 @@ from functools import cache
 
 import numpy as np
 
-from mitool.kernels import set_threads
-
-try:
-    import numba
-    from numba import njit, prange
-except ImportError:  # pragma: no cover - the module is only used where numba is available
-    numba = None
+from mitool.search.compiled import numba
+from mitool.search.threads import numba_threads
 
 #: Queries handed to a thread at a time (one stack and one k-best list per block).
 BLOCK = 64
@@ -55,13 +51,10 @@ BUCKET = 128
 TABLE = 32
 
 
-def available() -> bool:
-    """True when numba imports (the compiled tree can run)."""
-    return numba is not None
-
-
 if numba is not None:
-    from mitool.kernels import insert_indexed
+    from numba import njit, prange
+
+    from mitool.search.sorted1d import first_beyond, first_within
 
     @njit(cache=True, nogil=True)
     def _select(keys, idx, lo, hi, kth):
@@ -249,24 +242,8 @@ if numba is not None:
                         # the points within form one run (the predicate is monotone on each
                         # side of the query's value); find its two ends by bisection.
                         a = srt[nlevel[node], du]
-                        qd = tp[p, du]
-                        lo_i = start[node]
-                        hi_i = end[node]
-                        while lo_i < hi_i:  # first value with qd − v ≤ r
-                            mid = (lo_i + hi_i) >> 1
-                            if qd - a[mid] <= ri:
-                                hi_i = mid
-                            else:
-                                lo_i = mid + 1
-                        first_in = lo_i
-                        hi_i = end[node]
-                        while lo_i < hi_i:  # first value with v − qd > r
-                            mid = (lo_i + hi_i) >> 1
-                            if a[mid] - qd > ri:
-                                hi_i = mid
-                            else:
-                                lo_i = mid + 1
-                        total += lo_i - first_in
+                        first_in = first_within(a, 1.0, tp[p, du], ri, start[node], end[node])
+                        total += first_beyond(a, 1.0, tp[p, du], ri, first_in, end[node]) - first_in
                         continue
                     if left[node] < 0:
                         if m == 1:  # within in every other dimension: test this one only
@@ -415,23 +392,6 @@ if numba is not None:
             for d in range(dim):
                 out[lv, d, s:e] = np.sort(tp[s:e, d])
 
-    @njit(cache=True, nogil=True, inline="always")
-    def _near(tp, p, slo, shi, node, bound):
-        """Near distance from query p to the node's box; stops once it reaches ``bound``."""
-        dim = tp.shape[1]
-        g = 0.0
-        for d in range(dim):
-            qd = tp[p, d]
-            v = slo[node, d] - qd
-            w = qd - shi[node, d]
-            if w > v:
-                v = w
-            if v > g:
-                g = v
-                if g >= bound:
-                    return g
-        return g
-
     @njit(cache=True, parallel=True)
     def _knn_many(tp, lo, hi, shared, c, slack, start, end, left, right, k, stack_size, block):
         """The k-th neighbour distance at G scales in one descent: (G, n), see kth_many.
@@ -534,85 +494,6 @@ if numba is not None:
                     dist[g, p] = bound[g]
         return dist
 
-    @njit(cache=True, nogil=True, inline="always")
-    def _holds(bi, j):
-        """Whether the k-best list already holds point j (a seed found again)."""
-        for u in range(bi.shape[0]):  # noqa: SIM110 (a generator in any() does not compile)
-            if bi[u] == j:
-                return True
-        return False
-
-    @njit(cache=True, parallel=True)
-    def _knn(tp, start, end, left, right, slo, shi, k, seed, has_seed, stack_size, block):
-        n, dim = tp.shape
-        dist = np.empty((n, k))
-        nbr = np.empty((n, k), dtype=np.int64)
-        nblocks = (n + block - 1) // block
-        for b in prange(nblocks):
-            stack = np.empty(stack_size, dtype=np.int64)
-            sdist = np.empty(stack_size)
-            bd = np.empty(k)
-            bi = np.empty(k, dtype=np.int64)
-            first = np.int64(b) * block
-            for p in range(first, min(first + block, n)):
-                for m in range(k):
-                    bd[m] = np.inf
-                    bi[m] = -1
-                if has_seed:
-                    for m in range(k):
-                        j = seed[p, m]
-                        if j < 0 or j == p or _holds(bi, j):
-                            continue
-                        v = 0.0
-                        for d in range(dim):
-                            a = abs(tp[j, d] - tp[p, d])
-                            if a > v:
-                                v = a
-                        insert_indexed(bd, bi, v, j)
-                stack[0] = 0
-                sdist[0] = 0.0
-                sp = 1
-                while sp > 0:
-                    sp -= 1
-                    node = stack[sp]
-                    bound = bd[k - 1]
-                    if sdist[sp] >= bound:
-                        continue
-                    if left[node] < 0:
-                        for j in range(start[node], end[node]):
-                            if j == p:
-                                continue
-                            v = 0.0
-                            for d in range(dim):
-                                a = abs(tp[j, d] - tp[p, d])
-                                if a > v:
-                                    v = a
-                                    if v >= bound:
-                                        break
-                            if v < bound and not (has_seed and _holds(bi, j)):
-                                insert_indexed(bd, bi, v, j)
-                                bound = bd[k - 1]
-                    else:
-                        a = left[node]
-                        c = right[node]
-                        da = _near(tp, p, slo, shi, a, bound)
-                        dc = _near(tp, p, slo, shi, c, bound)
-                        if dc < da:  # visit the nearer child first: push it last
-                            a, c = c, a
-                            da, dc = dc, da
-                        if dc < bound:
-                            stack[sp] = c
-                            sdist[sp] = dc
-                            sp += 1
-                        if da < bound:
-                            stack[sp] = a
-                            sdist[sp] = da
-                            sp += 1
-                for m in range(k):
-                    dist[p, m] = bd[m]
-                    nbr[p, m] = bi[m]
-        return dist, nbr
-
 
 @cache
 def _sizes(m: int, leaf_size: int) -> tuple[int, int]:
@@ -628,15 +509,14 @@ def _sizes(m: int, leaf_size: int) -> tuple[int, int]:
 class KDTree:
     """A kd-tree over ``points`` (n, d): node ``v`` holds ``perm[start[v]:end[v]]``.
 
-    ``tpoints`` is ``points[perm]`` (contiguous, tree order); ``iperm`` the inverse of
-    ``perm``; ``left``/``right`` the children (-1 at leaves); ``lo``/``hi`` (nodes, d) the
-    tight bounding boxes of the unscaled points; ``depth`` the number of levels.
+    ``tpoints`` is ``points[perm]`` (contiguous, tree order); ``left``/``right`` the children
+    (-1 at leaves); ``lo``/``hi`` (nodes, d) the tight bounding boxes of the unscaled points;
+    ``depth`` the number of levels.
     """
 
     points: np.ndarray
     tpoints: np.ndarray
     perm: np.ndarray
-    iperm: np.ndarray
     start: np.ndarray
     end: np.ndarray
     left: np.ndarray
@@ -683,13 +563,10 @@ class KDTree:
         perm, tpoints, start, end, left, right, lo, hi = _build(
             pts, leaf_size, nodes, depth, np.ascontiguousarray(weight)
         )
-        iperm = np.empty(n, dtype=np.int64)
-        iperm[perm] = np.arange(n)
         return cls(
             points=pts,
             tpoints=tpoints,
             perm=perm,
-            iperm=iperm,
             start=start,
             end=end,
             left=left,
@@ -740,7 +617,7 @@ def count(
     tree: KDTree,
     radius: np.ndarray,
     scale: np.ndarray | float | None = None,
-    workers: int = -1,
+    threads: int = -1,
 ) -> np.ndarray:
     """#{j : max_d |q_jd − q_id| ≤ radius_i} for every point i (j = i included), q = points * scale.
 
@@ -755,30 +632,30 @@ def count(
         return np.zeros(0, dtype=np.int64)
     tp, slo, shi = tree.scaled(scale)
     r_tree = np.ascontiguousarray(r[tree.perm])
-    set_threads(workers)
-    level, srt = _sorted_levels(tree, tp)
-    with numba.parallel_chunksize(1):  # blocks are handed out one at a time, as threads free up
-        out_tree = _count(
-            tp,
-            tree.start,
-            tree.end,
-            tree.left,
-            tree.right,
-            slo,
-            shi,
-            r_tree,
-            tree.depth,
-            BLOCK,
-            level,
-            srt,
-        )
+    with numba_threads(threads):
+        level, srt = _sorted_levels(tree, tp)
+        with numba.parallel_chunksize(1):  # blocks go out one at a time, as threads free up
+            out_tree = _count(
+                tp,
+                tree.start,
+                tree.end,
+                tree.left,
+                tree.right,
+                slo,
+                shi,
+                r_tree,
+                tree.depth,
+                BLOCK,
+                level,
+                srt,
+            )
     out = np.empty(n, dtype=np.int64)
     out[tree.perm] = out_tree
     return out
 
 
 def count_many(
-    tree: KDTree, radii: np.ndarray, scales: np.ndarray | None = None, workers: int = -1
+    tree: KDTree, radii: np.ndarray, scales: np.ndarray | None = None, threads: int = -1
 ) -> np.ndarray:
     """Counts at many radii per point in one search: ``out[i, m]`` = #{j : max_d |q_jd − q_id|
     <= radii[i, m]} (j = i included) with q = points * scales[m] (all dimensions alike; the
@@ -808,8 +685,7 @@ def count_many(
     rho = np.ascontiguousarray(np.take_along_axis(rho, order, axis=1))
     rows = np.ascontiguousarray(np.take_along_axis(rows, order, axis=1))
     cs = np.ascontiguousarray(c[order])
-    set_threads(workers)
-    with numba.parallel_chunksize(1):
+    with numba_threads(threads), numba.parallel_chunksize(1):
         counts = _count_many(
             tree.tpoints, tree.start, tree.end, tree.left, tree.right, tree.lo, tree.hi,
             rho, rows, cs, slack_rel, slack_abs, tree.depth, BLOCK,
@@ -821,74 +697,12 @@ def count_many(
     return out
 
 
-def kth_neighbor(
-    tree: KDTree,
-    k: int,
-    scale: np.ndarray | float | None = None,
-    seed: np.ndarray | None = None,
-    workers: int = -1,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The k nearest neighbours (max-norm, q = points * scale) of every point, itself excluded.
-
-    Returns ``(eps, idx)``: eps (n,) the k-th neighbour distance, idx (n, k) int64 the
-    neighbours' indices, nearest first (ties in any order); both in data order. The point itself
-    is excluded by index, so duplicates count as neighbours at distance 0. Where fewer than k
-    other points exist, the missing entries are eps = inf and idx = -1.
-
-    ``seed`` (n, k) int64, optional: candidate neighbours of each point (e.g. those found at
-    another scale; -1 for none). They start the k-best list at their exact distances, so the
-    search prunes from the first node on; the result is the same as without them (eps exactly,
-    idx up to the order of equal distances).
-    """
-    n = tree.n
-    k = int(k)
-    if k < 1:
-        raise ValueError(f"k must be at least 1, got {k}")
-    if n == 0:
-        return np.zeros(0), np.zeros((0, k), dtype=np.int64)
-    tp, slo, shi = tree.scaled(scale)
-    if seed is None:
-        seed_tree = np.zeros((1, k), dtype=np.int64)
-        has_seed = False
-    else:
-        sd = np.asarray(seed)
-        if sd.shape != (n, k):
-            raise ValueError(f"seed must have shape ({n}, {k}), got {sd.shape}")
-        sd = sd.astype(np.int64, copy=False)
-        if sd.size and sd.max() >= n:
-            raise ValueError("seed indices must be below n")
-        rows = sd[tree.perm]
-        seed_tree = np.ascontiguousarray(np.where(rows >= 0, tree.iperm[np.maximum(rows, 0)], -1))
-        has_seed = True
-    set_threads(workers)
-    with numba.parallel_chunksize(1):  # blocks are handed out one at a time, as threads free up
-        dist, nbr = _knn(
-            tp,
-            tree.start,
-            tree.end,
-            tree.left,
-            tree.right,
-            slo,
-            shi,
-            k,
-            seed_tree,
-            has_seed,
-            _stack_size(tree),
-            BLOCK,
-        )
-    eps = np.empty(n)
-    eps[tree.perm] = dist[:, k - 1]
-    idx = np.empty((n, k), dtype=np.int64)
-    idx[tree.perm] = np.where(nbr >= 0, tree.perm[np.maximum(nbr, 0)], -1)
-    return eps, idx
-
-
 def kth_many(
-    tree: KDTree, k: int, scales: np.ndarray, shared: int, workers: int = -1
+    tree: KDTree, k: int, scales: np.ndarray, shared: int, threads: int = -1
 ) -> np.ndarray:
     """The k-th neighbour distance of every point at each scale c of ``scales`` (G,) in one
-    search, the first ``shared`` dimensions unscaled and the others times c: (G, n), row g equal
-    to ``kth_neighbor(tree, k, s)[0]`` with s = (1, …, 1, c_g, …, c_g).
+    search, the first ``shared`` dimensions unscaled and the others times c: (G, n), row g the
+    k-th distance (itself excluded) in ``points * s`` with s = (1, …, 1, c_g, …, c_g).
 
     Cheaper than G searches when the scales are close (the balls overlap); a node is searched
     while any scale's ball meets it. Nothing is copied per scale.
@@ -898,8 +712,7 @@ def kth_many(
         raise ValueError("scales must be positive numbers and shared a number of dimensions")
     rest = tree.points[:, shared:]
     slack = 1e-12 * float(np.max(np.abs(rest))) if rest.size else 0.0
-    set_threads(workers)
-    with numba.parallel_chunksize(1):
+    with numba_threads(threads), numba.parallel_chunksize(1):
         dist = _knn_many(
             tree.tpoints, tree.lo, tree.hi, int(shared), c, slack, tree.start, tree.end,
             tree.left, tree.right, int(k), _stack_size(tree), BLOCK,
