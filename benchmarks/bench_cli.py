@@ -15,6 +15,7 @@ Cells, each the median of ``--repeats`` runs in a fresh process (wall time):
     python benchmarks/bench_cli.py                 # every cell (a few minutes)
     python benchmarks/bench_cli.py --only startup,small --repeats 5
     python benchmarks/bench_cli.py --against /tmp/old/.venv/bin/mitool   # ratios to another build
+    python benchmarks/bench_cli.py --previous /tmp/head   # ratios to a checkout (PYTHONPATH)
 """
 
 from __future__ import annotations
@@ -61,38 +62,49 @@ def _pair(n: int, d: int, folder: str) -> tuple[str, str]:
     return paths
 
 
-def run(cells: tuple[str, ...], repeats: int, command: list[str], root: str) -> list[tuple]:
+def run(
+    cells: tuple[str, ...],
+    repeats: int,
+    command: list[str],
+    root: str,
+    path: str | None = None,
+    sizes: tuple[int, ...] = SIZES,
+) -> list[tuple]:
+    """Every cell's rows (name, seconds, ratio); ``path``: a checkout put first on PYTHONPATH
+    (the previous commit, run with this interpreter)."""
+    base = {**os.environ, "PYTHONPATH": path} if path else None
     rows: list[tuple] = []
     sample = [
         os.path.join(root, "sample_data", "x.npy"),
         os.path.join(root, "sample_data", "t.npy"),
     ]
+    numpy = 0.0
     with tempfile.TemporaryDirectory() as folder:
         if "startup" in cells:
             numpy = timed([sys.executable, "-c", "import numpy"], repeats=repeats)
             rows.append(("python -c 'import numpy'", numpy, 1.0))
             for argv in (["--help"], ["--version"], ["estimate", "--help"]):
-                seconds = timed([*command, *argv], repeats=repeats)
+                seconds = timed([*command, *argv], env=base, repeats=repeats)
                 rows.append((f"mitool {' '.join(argv)}", seconds, seconds / numpy))
         if "sample" in cells:
-            env = {**os.environ, "NUMBA_CACHE_DIR": os.path.join(folder, "numba-cache")}
+            env = {**(base or os.environ), "NUMBA_CACHE_DIR": os.path.join(folder, "numba-cache")}
             first = timed([*command, "estimate", *sample], env=env)
             warm = timed([*command, "estimate", *sample], env=env, repeats=repeats)
             rows.append(("sample data, first run (numba cache empty)", first, first / warm))
             rows.append(("sample data, warm", warm, 1.0))
         if "interval" in cells:
             for d in (1, 5):
-                for n in SIZES:
+                for n in sizes:
                     x, t = _pair(n, d, folder)
-                    point = timed([*command, "estimate", x, t, "-B", "0"], repeats=repeats)
-                    full = timed([*command, "estimate", x, t], repeats=repeats)
+                    point = timed([*command, "estimate", x, t, "-B", "0"], base, repeats)
+                    full = timed([*command, "estimate", x, t], base, repeats)
                     rows.append(
                         (f"default vs -B 0, d = {d} + {d}, n = {n:.0e}", full, full / point)
                     )
         if "small" in cells:
             x, t = _pair(10, 1, folder)
-            seconds = timed([*command, "estimate", x, t], repeats=repeats)
-            rows.append(("n = 10, defaults", seconds, 1.0))
+            seconds = timed([*command, "estimate", x, t], env=base, repeats=repeats)
+            rows.append(("n = 10, defaults", seconds, seconds / numpy if numpy else 1.0))
     return rows
 
 
@@ -101,11 +113,18 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(CELLS), help=f"cells: {', '.join(CELLS)}")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--against", help="another mitool command to time beside this one")
+    parser.add_argument("--previous", help="a checkout (e.g. the previous commit) to time beside")
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="interval cell's n")
     args = parser.parse_args()
     cells = tuple(c.strip() for c in args.only.split(","))
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    ours = run(cells, args.repeats, _mitool(), root)
-    theirs = run(cells, args.repeats, [args.against], root) if args.against else None
+    sizes = tuple(int(float(v)) for v in args.sizes.split(","))
+    ours = run(cells, args.repeats, _mitool(), root, sizes=sizes)
+    theirs = None
+    if args.previous:
+        theirs = run(cells, args.repeats, _mitool(), root, args.previous, sizes)
+    elif args.against:
+        theirs = run(cells, args.repeats, [args.against], root, sizes=sizes)
     print(f"| cell | seconds | ratio |{' other (s) | ours / other |' if theirs else ''}")
     print(f"|---|---|---|{'---|---|' if theirs else ''}")
     for i, (name, seconds, ratio) in enumerate(ours):

@@ -15,8 +15,9 @@ peak RSS. Tools:
   KDTree, BallTree from 20 dimensions, radius − 1e-15; bmi: all pairs with a per-row sort,
   10 rows at a time), re-implemented here because neither installs from the package index.
 
-Then the 20-scale global-linf sweep against one KSG (``--sweep``), and the ratios of mitool to
-the fastest reference in each row.
+Then the 20-scale global-linf sweep against one KSG (``--sweep``), the default point estimate
+(``auto``, what ``mitool estimate x t -B 0`` runs) against one KSG with its peak memory
+(``--default``), and the ratios of mitool to the fastest reference in each row.
 
     python benchmarks/bench_ksg.py                    # the cells (minutes)
     python benchmarks/bench_ksg.py --cells 1:1e5,5:1e4 --repeats 1
@@ -89,6 +90,8 @@ def bmi_style(x: np.ndarray, t: np.ndarray, k: int = 3) -> float:
 def runner(tool: str, x: np.ndarray, t: np.ndarray, sweep: bool = False):
     import mitool
 
+    if tool == "mitool-default":  # what `mitool estimate x t -B 0` runs: auto's choice
+        return lambda: mitool.estimate(x, t, resamples=0).value
     if tool.startswith("mitool"):
         backend = tool.partition("-")[2] or "auto"
         norm = "global-linf" if sweep else "none"
@@ -147,6 +150,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--sweep", default="1:1e5,5:1e5", help="cells for the sweep ratio")
     parser.add_argument("--memory", default="4:1e6", help="cells for mitool's peak RSS")
+    parser.add_argument(
+        "--default",
+        default="",
+        help="cells for the default point estimate (auto, -B 0) against one KSG, e.g. 1:1e6,4:1e6",
+    )
     args = parser.parse_args()
     cells = [(int(a), int(float(b))) for a, b in (c.split(":") for c in args.cells.split(","))]
     tools = args.tools.split(",")
@@ -192,6 +200,21 @@ def main() -> None:
                 print(
                     f"| {d} | {n:.0e} | {one['seconds']:.3f} | {sweep['seconds']:.3f} | "
                     f"{sweep['seconds'] / one['seconds']:.1f} | {sweep['value']:.4f} |",
+                    flush=True,
+                )
+    if args.default:
+        print("\nThe default point estimate (auto, -B 0) against one KSG (norm none):\n")
+        print("| d | n | one KSG s | default s | ratio | default's peak MiB | estimate |")
+        print("|---:|---:|---:|---:|---:|---:|---:|")
+        for spec in args.default.split(","):
+            d, n = int(spec.split(":")[0]), int(float(spec.split(":")[1]))
+            one = measure("mitool", d, n, args.repeats)
+            default = measure("mitool-default", d, n, args.repeats)
+            if one and default:
+                print(
+                    f"| {d} | {n:.0e} | {one['seconds']:.3f} | {default['seconds']:.3f} | "
+                    f"{default['seconds'] / one['seconds']:.2f} | {default['peak_mib']:.0f} | "
+                    f"{default['value']:.4f} |",
                     flush=True,
                 )
     if args.memory:

@@ -13,13 +13,14 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from mitool.choose import choose
 from mitool.data_checks import bulk_notes, check_symbols
 from mitool.diagnose import diagnose, few_symbols, first_rows
+from mitool.engines import check_engine, engine
 from mitool.errors import EstimateError, MitoolError, MitoolWarning
 from mitool.estimators import EstimatorSpec, get_estimator
 from mitool.estimators.curve import Curve
@@ -38,9 +39,12 @@ from mitool.resample import (
     subsample_size,
 )
 from mitool.result import UNITS, CurvePoint, MIResult, convert
-from mitool.search.plan import SearchPlan, check_path
+from mitool.search.plan import SEARCH_PATHS, SearchPlan, check_path
 from mitool.ties import JITTER, TieStats, break_ties, jitter, tie_stats
 from mitool.validate import check_pair, rows
+
+if TYPE_CHECKING:  # loads scipy's trees: on first use of given
+    from mitool.conditional import ConditionalResult
 
 #: The estimator name that diagnoses the data and chooses (:mod:`mitool.choose`).
 AUTO = "auto"
@@ -53,6 +57,7 @@ def estimate(
     x: object,
     t: object,
     *,
+    given: object = None,
     estimator: str = AUTO,
     norm: str | None = None,
     k: int = 3,
@@ -62,7 +67,7 @@ def estimate(
     drop_nan: bool = False,
     full_curve: bool = False,
     ci: float = 0.95,
-    resamples: int = 100,
+    resamples: int | None = None,
     ci_method: str = "subsample",
     subsample: int | None = None,
     permutations: int = 0,
@@ -73,12 +78,25 @@ def estimate(
     device: str | None = None,
     names: tuple[str, str] = ("X", "T"),
     backend: str | None = None,
-) -> MIResult:
-    """Estimate the mutual information I(X; T) between two samples.
+    address: str | None = None,
+) -> MIResult | ConditionalResult:
+    """Estimate the mutual information I(X; T) between two samples, or I(X; T | Z) with
+    ``given=z``.
 
     Parameters
     ----------
     x, t : array-likes of shape (n,) or (n, d); rows are samples.
+    given : Z, an array-like of shape (n,) or (n, d_z): estimate the conditional MI
+        I(X; T | Z) by :func:`mitool.conditional_mi` (KSG-CMI of Frenzel & Pompe 2007, Eq. 6,
+        in the form of Vejmelka & Paluš 2008, Eq. 14; stratified by a discrete Z, the chain
+        rule for a discrete X or T) and return its :class:`~mitool.conditional.ConditionalResult`.
+        ``auto`` is then the only estimator: it routes by which variables are discrete; the
+        norm (default ``local``; ``none``, ``local``, ``rank``, ``global``, ``global-linf``)
+        applies to Z as to X and T; ``permutations`` runs the local permutation test of
+        Runge (2018), T permuted among rows with nearby Z, never a plain shuffle. k, units,
+        seed and jobs apply; ``names`` may name Z third. Settings without a counterpart
+        (scales, full_curve, drop_nan, an interval, neural options, search, device,
+        backend) are a one-line MitoolError when set; ``progress`` draws nothing.
     estimator : ``auto`` (diagnose the data and choose, :mod:`mitool.choose`; the choice and
         its reasons are in ``result.choice``), ``ksg`` (Kraskov algorithm 1), ``ksg2``
         (algorithm 2), ``bi-ksg`` (max-norm), ``bi-ksg-l2``, ``ross`` (T holds class labels),
@@ -97,15 +115,18 @@ def estimate(
     full_curve : compute Î(X; c·T) at every c, even those provably below the maximum (the
         maximum and c* are the same either way; skipped values are reported as upper bounds).
     ci : level of the confidence interval.
-    resamples : number of replicate estimates behind the interval (0: no interval).
+    resamples : number of replicate estimates behind the interval (0: no interval; None: 100,
+        or none with ``given``).
     ci_method : ``subsample`` (disjoint subsamples without replacement, valid for kNN
         estimators) or ``bootstrap`` (with replacement; biased for kNN estimators). See
         :mod:`mitool.resample`.
-    subsample : rows of each subsample (default n // 2).
+    subsample : rows of each subsample (default n // 2 up to 4000 rows, then
+        max(2000, n // 50): :func:`mitool.resample.default_subsample_size`).
     permutations : number of shuffles of T for a permutation test of independence (0: none).
     jobs : worker processes for the replicates (None: all cores). The output does not depend
         on it.
-    progress : draw a progress bar on stderr while the replicates (or training epochs) run.
+    progress : draw a progress bar on stderr while the replicates (or training epochs) run,
+        and while a kNN point estimate runs past 2 s (its phases: joint search, counts at each c).
     options : the estimator's own settings, e.g. ``{"epochs": 100, "hidden": (100, 100)}`` for
         the neural estimators (:class:`mitool.estimators.neural.NeuralOptions`).
     search : the kNN searches' path: ``auto`` (by n, dimension and what is installed),
@@ -114,22 +135,51 @@ def estimate(
     device : ``cpu``, ``cuda`` or ``auto``: where the torch search path (chosen by ``auto``
         when the device is not the CPU) or a neural estimator runs.
     names : how to call X and T in messages (file names on the command line).
-    backend : the old name of ``search``, kept for one release (a DeprecationWarning);
-        ``backend`` now names where tasks run (processes, Dask), as in ``mitool trace``.
+    backend, address : where the replicates and permutations run (:mod:`mitool.engines`):
+        None or ``processes`` (``jobs`` worker processes here), ``dask`` or ``ray`` (the
+        workers of the cluster at ``address``; without one, the client or connection already
+        open in this process). The output does not depend on it. A search path (``auto``,
+        ``tree``, ...) is the old meaning, kept for one release: it sets ``search``, with a
+        DeprecationWarning.
 
     Returns
     -------
-    MIResult, whose warnings are also issued as :class:`MitoolWarning`.
+    MIResult (ConditionalResult with ``given``), whose warnings are also issued as
+    :class:`MitoolWarning`.
     """
     started = time.perf_counter()
-    if backend is not None:
+    if given is not None:  # I(X; T | Z): conditional_mi, refusing what it has no counterpart for
+        from mitool.conditional import estimate_given
+
+        set_here = {
+            "scales": tuple(scales) != DEFAULT_SCALES,
+            "full_curve": full_curve,
+            "drop_nan": drop_nan,
+            "ci": ci != 0.95,
+            "resamples": resamples not in (None, 0),
+            "ci_method": ci_method != "subsample",
+            "subsample": subsample is not None,
+            "options": bool(options),
+            "search": search != "auto",
+            "device": device not in (None, "cpu"),
+            "backend": backend is not None,
+            "address": address is not None,
+        }
+        refused = [name for name, on in set_here.items() if on]
+        return estimate_given(
+            x, t, given, refused=refused, estimator=estimator, norm=norm, k=k, units=units,
+            seed=seed, permutations=permutations, jobs=jobs, names=names,
+        )  # fmt: skip
+    resamples = 100 if resamples is None else resamples
+    if backend in SEARCH_PATHS:  # the old meaning of backend
         warnings.warn(
-            "estimate(backend=...) is now estimate(search=...); backend will name where tasks "
-            "run (processes, Dask), as in mitool trace",
+            f"estimate(backend={backend!r}) is now estimate(search={backend!r}); backend names "
+            "where the replicates run (processes, dask, ray), as in mitool trace",
             DeprecationWarning,
             stacklevel=2,
         )
-        search = backend
+        search, backend = backend, None
+    check_engine(backend, address)
     if estimator == AUTO:
         if norm is not None:
             raise MitoolError(
@@ -209,20 +259,13 @@ def estimate(
         backend=search,
         device=device,
     )
-    interval, null = _resample(
-        point,
-        x,
-        t,
-        value,
-        seed=seed,
-        level=ci,
-        resamples=resamples if allowed else 0,
-        method=ci_method,
-        size=m,
-        permutations=permutations,
-        jobs=jobs,
-        progress=progress,
-    )
+    shipped = (resamples and allowed) or permutations  # else no task: nothing to connect to
+    with engine(backend if shipped else None, address if shipped else None) as where:
+        interval, null = _resample(
+            point, x, t, value, seed=seed, level=ci, resamples=resamples if allowed else 0,
+            method=ci_method, size=m, permutations=permutations, jobs=jobs, progress=progress,
+            backend=where,
+        )  # fmt: skip
     if resamples and not allowed:
         notes.append(
             f"no interval: below {MIN_INTERVAL_ROWS} rows the resampled spread measured a third "
@@ -307,12 +350,20 @@ def point_curve(
         return curve, ties
     d_t = 0 if spec.discrete_t else tn.shape[1]  # T's class labels are not searched
     plan = SearchPlan.decide(
-        len(xn), xn.shape[1], d_t, path=backend, device=device, threads=search_threads()
-    )
-    curve = spec.curve(
-        xn, tn, grid, k, exhaustive=exhaustive, seed=seed, options=options, progress=progress,
-        plan=plan,
+        len(xn), xn.shape[1], d_t, path=backend, device=device, threads=search_threads(),
+        scales=len(grid),
     )  # fmt: skip
+    if progress:  # on a terminal: say why a first run waits (numba compiles once per machine)
+        from mitool.search.compiled import announce_compile
+
+        announce_compile(plan, len(grid))
+    from mitool.progress import step_bar
+
+    with step_bar(estimator, progress) as steps:  # its phases, drawn after 2 s (issue 21)
+        curve = spec.curve(
+            xn, tn, grid, k, exhaustive=exhaustive, seed=seed, options=options, progress=steps,
+            plan=plan,
+        )  # fmt: skip
     return replace(curve, details={**curve.details, "search": plan.to_dict()}), ties
 
 
@@ -359,10 +410,13 @@ def _resample(
     permutations: int,
     jobs: int | None,
     progress: bool,
+    backend: str | None = None,
 ) -> tuple[Interval | None, NullTest | None]:
-    """The interval and the permutation test, each from its own child of the seed."""
+    """The interval and the permutation test, each from its own child of the seed; their tasks
+    run on ``jobs`` processes, or on the engine ``backend`` (:func:`mitool.parallel.
+    parallel_map`)."""
     ci_seed, null_seed = np.random.SeedSequence(seed).spawn(2)
-    common = {"jobs": jobs, "progress": progress}
+    common = {"jobs": jobs, "progress": progress, "backend": backend}
     interval = None
     if resamples and method == "subsample":
         interval = subsample_interval(

@@ -23,6 +23,7 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from mitool.api import AUTO, MitoolWarning, estimate
+from mitool.engines import check_engine, engine
 from mitool.errors import EstimateError, MitoolError
 from mitool.estimators import get_estimator
 from mitool.parallel import parallel_map
@@ -174,20 +175,27 @@ def run(
     seed: int = 0,
     jobs: int | None = None,
     progress: bool = False,
+    backend: str | None = None,
+    address: str | None = None,
 ) -> list[RowResult]:
-    """Run every trial of every row (in parallel over ``jobs`` processes) and score them.
+    """Run every trial of every row (in parallel over ``jobs`` processes, or on the engine
+    ``backend`` at ``address``, :mod:`mitool.engines`) and score them.
 
     Trial j of row r is seeded by child j of child r of ``SeedSequence(seed)``, so the numbers
-    do not depend on ``jobs``; every pair sees the same data within a trial.
+    do not depend on ``jobs`` nor on the engine; every pair sees the same data within a trial.
     """
     pairs = parse_pairs(pairs)
     if trials < 2:
         raise MitoolError("at least 2 trials are needed to score an estimator")
+    check_engine(backend, address)
     seeds = [s.spawn(trials) for s in np.random.SeedSequence(seed).spawn(len(rows))]
     tasks = [
         (row, pairs, s, k) for row, row_seeds in zip(rows, seeds, strict=True) for s in row_seeds
     ]
-    outcomes = parallel_map(_trial, tasks, jobs=jobs, progress=progress, description="trials")
+    with engine(backend, address) as where:
+        outcomes = parallel_map(
+            _trial, tasks, jobs=jobs, progress=progress, description="trials", backend=where
+        )
     out = []
     for r, row in enumerate(rows):
         chunk = outcomes[r * trials : (r + 1) * trials]

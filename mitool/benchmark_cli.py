@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from mitool.engines import ADDRESS_HELP, BACKEND_HELP, SCHEDULER_HELP, check_engine, resolve_address
 from mitool.errors import MitoolError
 from mitool.paper_tables import KSG_PAIRS, PRESETS
 from mitool.progress import stderr_is_terminal
@@ -98,6 +99,9 @@ def benchmark_cmd(
     jobs: Optional[int] = typer.Option(
         None, "--jobs", "-j", help="Worker processes (default: all cores, at most one per task)."
     ),
+    backend: str = typer.Option("processes", "--backend", help=BACKEND_HELP),
+    address: Optional[str] = typer.Option(None, "--address", help=ADDRESS_HELP),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", hidden=True, help=SCHEDULER_HELP),
     units: str = typer.Option(
         "nats", "--units", help="nats or bits: truths, bias and RMSE (the other scores are ratios)."
     ),
@@ -120,6 +124,8 @@ def benchmark_cmd(
     from mitool.result import UNITS
 
     n, estimators = _old_names(n, old_n, estimators, old_pairs)
+    where = {"backend": backend, "address": resolve_address(address, scheduler)}
+    check_engine(**where)
     if units not in UNITS:
         raise MitoolError(f"unknown units '{units}'; choose one of: {', '.join(UNITS)}")
     if suite is not None and units != "nats":
@@ -129,7 +135,7 @@ def benchmark_cmd(
     if suite is not None:
         if preset is not None:
             raise MitoolError("--suite and --preset are different studies; give one of them")
-        _run_suite(suite, estimators, 5000 if n is None else n, seed, jobs, as_json)
+        _run_suite(suite, estimators, 5000 if n is None else n, seed, jobs, as_json, where)
         return
     if preset is not None and n is not None:
         raise MitoolError(
@@ -156,6 +162,7 @@ def benchmark_cmd(
         seed=seed,
         jobs=jobs,
         progress=stderr_is_terminal() and not as_json,
+        **where,
     )
     seconds = time.perf_counter() - started
     results = [r.in_units(units) for r in results]
@@ -178,7 +185,13 @@ SUITE_PAIRS = "ksg/none,ksg/global-linf,ksg/local,ksg2/none,bi-ksg/none"
 
 
 def _run_suite(
-    split: str, estimators: str | None, n: int, seed: int, jobs: int | None, as_json: bool
+    split: str,
+    estimators: str | None,
+    n: int,
+    seed: int,
+    jobs: int | None,
+    as_json: bool,
+    where: dict[str, str | None],
 ) -> None:
     from mitool.suite import SPLITS
     from mitool.suite_score import report_markdown, run_suite
@@ -192,6 +205,7 @@ def _run_suite(
         seed=seed,
         jobs=jobs,
         progress=stderr_is_terminal() and not as_json,
+        **where,
     )
     if as_json:
         from mitool import __version__

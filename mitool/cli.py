@@ -17,6 +17,7 @@ from typer.exceptions import TyperException
 
 from mitool import __version__
 from mitool.cli_format import PlainUsage, WholeSummaries, side_names
+from mitool.engines import ADDRESS_HELP, SCHEDULER_HELP, check_engine, resolve_address
 from mitool.errors import Interrupted, MitoolError, MitoolWarning
 from mitool.progress import stderr_is_terminal
 
@@ -79,6 +80,7 @@ def _parse_scales(text: Optional[str]) -> tuple[float, ...]:
 
 @app.command("estimate", cls=PlainUsage)
 def estimate_cmd(
+    ctx: typer.Context,
     x: str = typer.Argument(
         ...,
         metavar="X",
@@ -91,6 +93,17 @@ def estimate_cmd(
     ),
     x_cols: Optional[str] = typer.Option(None, "--x-cols", help=X_COLS_HELP),
     t_cols: Optional[str] = typer.Option(None, "--t-cols", help=T_COLS_HELP),
+    given: Optional[str] = typer.Option(
+        None,
+        "--given",
+        metavar="Z",
+        help="Z, read like X: estimate I(X; T | Z) as mitool cmi X T Z does (KSG-CMI; auto routes "
+        "discrete variables; norm local by default; -P: local permutations). With one table X, "
+        "--given X and --z-cols.",
+    ),
+    z_cols: Optional[str] = typer.Option(
+        None, "--z-cols", help="Columns of Z (--given), like --x-cols."
+    ),
     fmt: Optional[str] = typer.Option(
         None, "--format", help="Format of '-' (csv or npy) or of a file with another extension."
     ),
@@ -127,7 +140,9 @@ def estimate_cmd(
         help="subsample (without replacement; valid for kNN) or bootstrap (with replacement).",
     ),
     subsample: Optional[int] = typer.Option(
-        None, "--subsample-size", help="Rows of each subsample (default: n/2)."
+        None,
+        "--subsample-size",
+        help="Rows of each subsample (default: n/2 up to 4000 rows, then max(2000, n/50)).",
     ),
     permutations: int = typer.Option(
         0, "--permutations", "-P", help="Shuffles of T for a test of independence (0: none)."
@@ -159,8 +174,13 @@ def estimate_cmd(
         help="kNN search path: auto, tree, numba, brute or torch (identical results).",
     ),
     backend: Optional[str] = typer.Option(
-        None, "--backend", hidden=True, help="The old name of --search (one more release)."
+        None,
+        "--backend",
+        help="Where the replicates and permutations run: processes (--jobs), dask or ray (the "
+        "cluster at --address). A search path (auto, tree, ...) is the old name of --search.",
     ),
+    address: Optional[str] = typer.Option(None, "--address", help=ADDRESS_HELP),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", hidden=True, help=SCHEDULER_HELP),
     evaluation: Optional[str] = typer.Option(
         None, "--eval", help="Neural: train (the bound on the training rows) or heldout."
     ),
@@ -174,10 +194,16 @@ def estimate_cmd(
         None, "--trace", help="Neural: write the per-epoch training terms to this JSON file."
     ),
 ) -> None:
-    """Estimate the mutual information I(X; T) between two arrays read from files."""
+    """Estimate the mutual information I(X; T) between two arrays read from files.
+
+    With --given Z, the conditional MI I(X; T | Z), read and printed as by mitool cmi X T Z."""
     from mitool.api import estimate
     from mitool.io import load_pair
+    from mitool.search.plan import SEARCH_PATHS
 
+    if given is not None or z_cols is not None:  # I(X; T | Z)
+        _estimate_given(ctx)
+        return
     options = _neural_options(
         hidden=hidden,
         epochs=epochs,
@@ -187,12 +213,14 @@ def estimate_cmd(
         remine_lambda=remine_lambda,
         remine_c=remine_c,
     )
-    if backend is not None:
+    if backend in SEARCH_PATHS:  # the old meaning of --backend
         _say(
-            "mitool: warning: --backend is now --search (the kNN search path); --backend will "
-            "name where tasks run (processes, Dask), as in mitool trace"
+            "mitool: warning: --backend is now --search (the kNN search path); --backend "
+            "names where the replicates run (processes, dask, ray), as in mitool trace"
         )
-        search = backend
+        search, backend = backend, None
+    address = resolve_address(address, scheduler)
+    check_engine(backend, address)  # before reading the data
     labels = estimator in TEXT_LABEL_ESTIMATORS
     tx, tt = load_pair(
         x, t, x_cols=_split(x_cols), t_cols=_split(t_cols), fmt=fmt, text_labels=labels, sep=sep
@@ -222,6 +250,8 @@ def estimate_cmd(
             search=search,
             device=device,
             names=names,
+            backend=backend,
+            address=address,
         )
     if trace is not None:
         _write_trace(trace, result)
@@ -231,6 +261,68 @@ def estimate_cmd(
         print(json.dumps(result.to_dict(), allow_nan=False))
     else:
         Console().print(_table(result, names, norm_by_default=norm is None and not result.choice))
+
+
+#: The options of ``mitool estimate`` that --given passes on to conditional MI; any other option
+#: set on the command line is a one-line error (:data:`mitool.conditional.GIVEN_REFUSES`: why).
+GIVEN_TAKES = (
+    "x",
+    "t",
+    "x_cols",
+    "t_cols",
+    "given",
+    "z_cols",
+    "fmt",
+    "sep",
+    "estimator",
+    "norm",
+    "k",
+    "units",
+    "seed",
+    "permutations",
+    "jobs",
+    "as_json",
+)
+#: Options refused with --given for the estimate() setting they belong to (neural ones).
+_GIVEN_KEYS = dict.fromkeys(
+    ("hidden", "epochs", "lr", "batch_size", "evaluation", "remine_lambda", "remine_c", "trace"),
+    "options",
+)
+
+
+def _estimate_given(ctx: typer.Context) -> None:
+    """``mitool estimate X T --given Z``: I(X; T | Z) by ``estimate(x, t, given=z)``
+    (:func:`mitool.conditional.estimate_given`), X, T and Z read and the result printed as
+    ``mitool cmi X T Z`` reads and prints them (the same JSON for the same options)."""
+    from mitool.api import estimate
+    from mitool.conditional import refused_with_given
+    from mitool.info_cli import load_triple, show_cmi
+
+    p = ctx.params
+    if p["given"] is None:
+        raise MitoolError("--z-cols selects the columns of Z: give Z with --given")
+    for param in ctx.command.params:
+        source = ctx.get_parameter_source(param.name)  # click's enum (typer may vendor click)
+        if param.name not in GIVEN_TAKES and getattr(source, "name", "DEFAULT") != "DEFAULT":
+            key = _GIVEN_KEYS.get(param.name, param.name)
+            raise refused_with_given(param.opts[0], key, "--given")
+    if p["estimator"] != "auto":
+        raise refused_with_given(f"--estimator {p['estimator']}", "estimator", "--given")
+    if p["t"] is None and p["given"] != p["x"]:
+        raise MitoolError(
+            "with one table X and no T, Z is columns of it too (--given X --z-cols ...); or "
+            "give T as a file"
+        )
+    z = None if p["t"] is None else p["given"]
+    cols = (p["x_cols"], p["t_cols"], p["z_cols"])
+    (tx, tt, tz), names = load_triple(p["x"], p["t"], z, *cols, p["fmt"], p["sep"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MitoolWarning)
+        result = estimate(
+            tx.data, tt.data, given=tz.data, norm=p["norm"], k=p["k"], units=p["units"],
+            seed=p["seed"], permutations=p["permutations"], jobs=p["jobs"], names=names,
+        )  # fmt: skip
+    show_cmi(result, names, p["as_json"])
 
 
 #: Estimators that read text columns as class labels: those that treat a side as symbols.
@@ -476,5 +568,12 @@ def main(argv: Optional[list[str]] = None) -> int:
 
 
 def run() -> None:
-    """Console-script entry point."""
-    sys.exit(main())
+    """Console-script entry point. After Ctrl-C the process ends at once (``os._exit``): a
+    compiled search still running in its thread (:func:`mitool.search.threads.call`) cannot be
+    stopped, and the interpreter's shutdown would wait for it or crash under it."""
+    code = main()
+    if code == 130:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+    sys.exit(code)

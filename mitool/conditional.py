@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from typing import Any
@@ -250,6 +251,88 @@ def conditional_mi(
         seconds=time.perf_counter() - started,
         seed=seed,
         warnings=tuple(notes),
+    )
+
+
+#: Settings of :func:`mitool.estimate` that conditional MI has no counterpart for, and why:
+#: ``estimate(..., given=z)`` and ``mitool estimate --given`` refuse them (one line each)
+#: rather than ignore them.
+GIVEN_REFUSES = {
+    "estimator": "conditional MI takes the estimator auto alone, which runs KSG-CMI (Frenzel & "
+    "Pompe 2007), or its stratified or chain-rule form where X, T or Z is discrete",
+    "scales": "the norms of conditional MI take no maximum over a scale c",
+    "full_curve": "the norms of conditional MI take no maximum over a scale c",
+    "drop_nan": "conditional MI reads finite rows only; drop the rows holding NaN or inf first",
+    "ci": "conditional MI has no confidence interval; use its local permutation test (-P)",
+    "resamples": "conditional MI has no confidence interval; use its local permutation test (-P)",
+    "ci_method": "conditional MI has no confidence interval; use its local permutation test (-P)",
+    "subsample": "conditional MI has no confidence interval; use its local permutation test (-P)",
+    "options": "it sets a neural estimator; conditional MI is KSG-CMI",
+    "search": "KSG-CMI searches with scipy's k-d tree",
+    "device": "KSG-CMI runs on the CPU",
+    "backend": "the permutations of conditional MI run on local processes (--jobs)",
+}
+
+
+def refused_with_given(option: str, key: str, given: str = "given") -> MitoolError:
+    """The one-line error for a setting ``option`` that conditional MI does not take (its
+    reason: :data:`GIVEN_REFUSES` under ``key``); ``given`` is how the caller names Z's option."""
+    why = GIVEN_REFUSES.get(key, "conditional MI (mitool cmi) does not take it")
+    return MitoolError(f"{option} does not apply with {given}: {why}")
+
+
+def estimate_given(
+    x: object,
+    t: object,
+    z: object,
+    *,
+    refused: Sequence[str] = (),
+    estimator: str = "auto",
+    norm: str | None = None,
+    k: int = 3,
+    units: str = "nats",
+    seed: int = 0,
+    permutations: int = 0,
+    jobs: int | None = None,
+    names: tuple[str, ...] = ("X", "T"),
+) -> ConditionalResult:
+    """``mitool.estimate(x, t, given=z)``: :func:`conditional_mi` with estimate's options.
+
+    ``auto`` (the only estimator taken) means what :func:`conditional_mi` does by default: it
+    routes by which variables are discrete (KSG-CMI when X, T and Z are all continuous;
+    stratified by the values of a discrete Z; the chain rule when X or T is discrete and Z
+    continuous), with the ``local`` norm (None) applied to X, T and Z alike, and a test by the
+    local permutation of Runge (2018), never a plain shuffle.
+
+    Parameters
+    ----------
+    refused : names of the estimate settings that were set and that conditional MI does not
+        take (keys of :data:`GIVEN_REFUSES`); the first is a one-line error.
+    names : (X, T) or (X, T, Z); Z is called ``Z`` when not named.
+    Others : as for :func:`conditional_mi`.
+    """
+    for key in refused:
+        raise refused_with_given(key, key)
+    if estimator != "auto":
+        raise refused_with_given(f"estimator '{estimator}'", "estimator")
+    if norm is not None and norm not in CMI_NORMS:
+        raise MitoolError(
+            f"norm '{norm}' does not apply to conditional MI; choose one of: {', '.join(CMI_NORMS)}"
+        )
+    labels = (*names, "Z") if len(names) == 2 else tuple(names)
+    if len(labels) != 3:
+        raise MitoolError(f"names must name X and T, or X, T and Z; got {len(names)} names")
+    return conditional_mi(
+        x,
+        t,
+        z,
+        k=k,
+        **({} if norm is None else {"norm": norm}),
+        seed=seed,
+        permutations=permutations,
+        units=units,
+        jobs=jobs,
+        names=(labels[0], labels[1], labels[2]),
     )
 
 
@@ -586,11 +669,13 @@ def gaussian_cmi(cov: np.ndarray, d_x: int, d_t: int) -> float:
 
 __all__ = [
     "CMI_NORMS",
+    "GIVEN_REFUSES",
     "METHODS",
     "NULLS",
     "ConditionalResult",
     "cmi_counts",
     "conditional_mi",
+    "estimate_given",
     "gaussian_cmi",
     "ksg_cmi",
     "restricted_permutation",

@@ -23,7 +23,6 @@ import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy.stats import kurtosis
 
 from mitool.normalize import power_of_two_scale
 
@@ -39,6 +38,19 @@ HEAVY_TAILS = 3.0
 #: A column has point masses when at least this share of the distinct joint rows repeat one of
 #: its values.
 POINT_MASS = 0.05
+
+
+def excess_kurtosis(a: np.ndarray) -> np.ndarray:
+    """Each column's biased excess kurtosis m4 / m2² − 3, NaN where m2 is 0 to within the floats:
+    ``scipy.stats.kurtosis(a, axis=0, fisher=True, bias=True)`` in the same operations, so the
+    same bits, without importing scipy.stats (about half the start-up of an estimate)."""
+    with np.errstate(all="ignore"):
+        mean = np.mean(a, axis=0, keepdims=True)
+        centred = a - mean
+        m2 = np.mean(centred**2, axis=0)
+        m4 = np.mean((centred**2) ** 2, axis=0)
+        zero = m2 <= (np.finfo(m2.dtype).eps * np.squeeze(mean, axis=0)) ** 2
+        return np.where(zero, np.nan, m4 / m2**2.0) - 3
 
 
 @dataclass(frozen=True)
@@ -186,7 +198,7 @@ def _side(a: np.ndarray, counted: list[tuple[int, float]], first: np.ndarray | N
     scaled = varying / scale
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        excess = kurtosis(scaled, axis=0, fisher=True, bias=True)
+        excess = excess_kurtosis(scaled)
         decades = np.log10(scale) + np.log10(scaled.std(axis=0))
     # a moment that still escapes the floats (a degenerate column) counts as a heavy tail, read
     # as the largest float so that the JSON stays valid

@@ -21,6 +21,7 @@ from mitool.cli_format import PlainUsage
 from mitool.errors import InputError, MitoolError, MitoolWarning
 
 if TYPE_CHECKING:  # the data path loads when a command runs, so --help starts at once
+    from mitool.conditional import ConditionalResult
     from mitool.io import Table as FileTable
 
 #: The standard-input spec of :mod:`mitool.io`.
@@ -164,10 +165,9 @@ def cmi_cmd(
 
     Give three sources X T Z, or one table X with --t-cols and --z-cols (and optionally
     --x-cols; X then defaults to every other numeric column)."""
-    from mitool import __version__
     from mitool.conditional import conditional_mi
 
-    (tx, tt, tz), names = _load_triple(x, t, z, x_cols, t_cols, z_cols, fmt, sep)
+    (tx, tt, tz), names = load_triple(x, t, z, x_cols, t_cols, z_cols, fmt, sep)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MitoolWarning)
         result = conditional_mi(
@@ -184,6 +184,14 @@ def cmi_cmd(
             jobs=jobs,
             names=names,
         )
+    show_cmi(result, names, as_json)
+
+
+def show_cmi(result: ConditionalResult, names: tuple[str, str, str], as_json: bool) -> None:
+    """Print an estimate of I(X; T | Z): its warnings on stderr, then one JSON object or the
+    table, on stdout (``mitool cmi`` and ``mitool estimate --given``)."""
+    from mitool import __version__
+
     for note in result.warnings:
         _say(f"mitool: warning: {note}")
     if as_json:
@@ -216,7 +224,7 @@ def cmi_cmd(
     Console().print(out)
 
 
-def _load_triple(
+def load_triple(
     x: str,
     t: Optional[str],
     z: Optional[str],

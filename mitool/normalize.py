@@ -13,7 +13,6 @@ from collections.abc import Callable
 
 import numpy as np
 from scipy.special import ndtri
-from scipy.stats import rankdata
 
 from mitool.errors import InputError
 
@@ -113,8 +112,20 @@ def rank(a: np.ndarray, name: str = "X") -> np.ndarray:
 
 
 def average_ranks(a: np.ndarray) -> np.ndarray:
-    """Ranks 1..n of each column of ``a`` (n, d), ties at their average (multiples of ½, exact)."""
-    return rankdata(a.reshape(len(a), -1), method="average", axis=0)
+    """Ranks 1..n of each column of ``a`` (n, d), ties at their average (multiples of ½, exact),
+    a column holding a NaN all NaN: ``scipy.stats.rankdata(method="average", axis=0)``, whose
+    values are exact, so the same bits, without importing scipy.stats."""
+    a = a.reshape(len(a), -1)
+    n = len(a)
+    ranks = np.empty(a.shape)
+    order = np.argsort(a, axis=0, kind="stable")
+    for j in range(a.shape[1]):
+        line = a[order[:, j], j]
+        starts = np.flatnonzero(np.r_[True, line[1:] != line[:-1]])
+        ties = np.diff(np.r_[starts, n])
+        ranks[order[:, j], j] = np.repeat(starts + 1 + (ties - 1) / 2, ties)
+    ranks[:, np.isnan(a).any(axis=0)] = np.nan
+    return ranks
 
 
 def normal_scores(ranks: np.ndarray) -> np.ndarray:

@@ -17,8 +17,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from joblib import Parallel, delayed, parallel_config
-
 from mitool.errors import MitoolError
 from mitool.progress import progress_bar
 from mitool.search.threads import cores
@@ -100,23 +98,26 @@ def parallel_map(
     """``[fn(*args) for args in tasks]`` on ``jobs`` processes (None: all cores, when worth it).
 
     ``fn`` must be picklable (a module-level function or a partial of one). ``steps`` gives
-    each task's weight on the progress bar (default 1). ``backend`` names a joblib backend with
-    workers of its own, e.g. ``"dask"`` inside a ``distributed.Client``: every one of its
-    workers is used, ``jobs`` is ignored, and the bar moves when all tasks are done.
+    each task's weight on the progress bar (default 1). ``backend`` names an engine with
+    workers of its own, as :func:`mitool.engines.engine` yields it (``"dask"`` inside a
+    ``distributed.Client``, ``"ray"`` once Ray is connected) or any joblib backend: every one of
+    its workers is used, ``jobs`` is ignored, and each task searches on one thread (the engine
+    runs one task per core). The arrays that several tasks share go to the workers once
+    (:func:`_on_engine`).
 
     With ``jobs=None`` the tasks start in this process, and worker processes are started for
     the rest only once the time left, measured on the tasks done, is long enough for them to
     pay for their start (:func:`workers_pay`): small jobs (n = 10, a quick check) never start
     any. The results are the same either way: each task carries its own seed.
     """
+    from joblib import Parallel, delayed  # here: small jobs never load it
+
     weights = list(steps) if steps is not None else [1] * len(tasks)
     wanted = min(resolve_jobs(jobs), len(tasks))
     out: list[R] = []
     with progress_bar(sum(weights), description, progress) as advance:
         if backend is not None:  # an engine with workers of its own (e.g. a Dask cluster)
-            with parallel_config(backend=backend):
-                results = Parallel(n_jobs=-1)(delayed(fn)(*args) for args in tasks)
-            for weight, result in zip(weights, results, strict=True):
+            for weight, result in zip(weights, _on_engine(fn, tasks, backend), strict=True):
                 out.append(result)
                 advance(weight)
             return out
@@ -156,3 +157,58 @@ def workers_pay(elapsed: float, done: Sequence[Any], weights: Sequence[int], job
     rate = elapsed / max(sum(weights[: len(done)]), 1)
     left = rate * sum(weights[len(done) :])
     return left * (1 - 1 / jobs) > WORKER_START_S
+
+
+#: Arrays of at least this many bytes that several tasks share are shipped to an engine once
+#: (Dask's scatter, Ray's object store) instead of with every task.
+SHARED_BYTES = 64 * 1024
+
+
+def shared_arrays(tasks: Sequence[Sequence[Any]]) -> list[Any]:
+    """The arrays (of :data:`SHARED_BYTES` or more) that are arguments of more than one task,
+    each once, found by identity: the table that every block of column indices reads."""
+    import numpy as np
+
+    seen: dict[int, np.ndarray] = {}
+    uses: dict[int, int] = {}
+    for args in tasks:
+        for arg in args:
+            if isinstance(arg, np.ndarray) and arg.nbytes >= SHARED_BYTES:
+                seen[id(arg)] = arg
+                uses[id(arg)] = uses.get(id(arg), 0) + 1
+    return [arg for key, arg in seen.items() if uses[key] > 1]
+
+
+def _one_thread(fn: Callable[..., R], *args: Any) -> R:
+    """``fn(*args)`` on an engine's worker, each neighbour search on one thread. The arguments
+    stay top-level so that the engine can swap a shared array for its handle (and back)."""
+    with limit_threads(1):
+        return fn(*args)
+
+
+def _on_engine(fn: Callable[..., R], tasks: Sequence[Sequence[Any]], backend: str) -> Iterator[R]:
+    """The results of ``tasks`` in order, run on the engine ``backend``.
+
+    Dask: joblib's dask backend, with the shared arrays scattered to every worker once
+    (``parallel_config(scatter=...)``); each task then carries a handle in their place. Ray:
+    Ray's own API, the shared arrays put in the object store once (``ray.put``) and each task
+    given their reference, which Ray resolves to a read-only array on the worker without a
+    copy on the same node (Ray's API rather than joblib's ray backend, so that the table is put
+    once, by us, whatever the batching). Anything else: that joblib backend as it is."""
+    from joblib import Parallel, delayed, parallel_config
+
+    shared = shared_arrays(tasks)
+    if backend == "ray":
+        import ray
+
+        refs = {id(arg): ray.put(arg) for arg in shared}
+        remote = ray.remote(_one_thread)
+        futures = [remote.remote(fn, *(refs.get(id(arg), arg) for arg in args)) for args in tasks]
+        for future in futures:
+            yield ray.get(future)
+        return
+    config = {"scatter": shared} if backend == "dask" and shared else {}
+    with parallel_config(backend=backend, **config):
+        yield from Parallel(n_jobs=-1, return_as="generator")(
+            delayed(_one_thread)(fn, *args) for args in tasks
+        )

@@ -8,12 +8,21 @@ replicate's rows, since anything computed once on the full data would narrow the
 duplicates them, and duplicates give zero kNN distances that inflate KSG (paper-000 digest
 §7.8: an estimate of 0.255 nats averaged 1.015 over bootstrap replicates). Instead, following
 Holmes & Nemenman (PRE 2019), the rows are shuffled and cut into q = ⌊n/m⌋ disjoint subsamples
-of m rows (m = n/2 by default), as often as needed for B estimates. Disjoint subsamples of an
-i.i.d. sample are independent samples of size m, so the pooled within-split variance is an
-unbiased estimate of Var Î_m; the estimator's variance falls as 1/n, so
-sd(Î_n) = sd(Î_m) · √(m/n). (The plain variance over overlapping subsamples would be too small:
-they share rows.) The interval is Î_n ± z_(1+level)/2 · sd(Î_n), centred on the full-data
-estimate, so it covers E[Î_n]; it says nothing of the estimator's bias.
+of m rows, as often as needed for B estimates. Disjoint subsamples of an i.i.d. sample are
+independent samples of size m, so the pooled within-split variance is an unbiased estimate of
+Var Î_m; the estimator's variance falls as 1/n, so sd(Î_n) = sd(Î_m) · √(m/n). (The plain
+variance over overlapping subsamples would be too small: they share rows.) Only the
+replicates' spread is used, never their mean: Î_m has its own bias, which depends on m. The
+interval is Î_n ± z_(1+level)/2 · sd(Î_n), centred on the full-data estimate, so it covers
+E[Î_n]; it says nothing of the estimator's bias.
+
+By default m = n/2 up to 4000 rows, then m = max(2000, n/50) (:func:`default_subsample_size`):
+B = 100 subsamples then hold at most max(200,000, 2n) rows, so that from n = 100,000 on the
+default run costs 1.3-3.2 point estimates, the point estimate included (1.3 in 5-D, where the
+search grows faster than n log n), instead of 30-60 with halves. sd(Î_s) · √s was flat within
+about 10% from s = 1000 rows on, and the rescaled sd from m = 2000 matched the estimator's
+real sd at n = 20,000 and 100,000 (benchmarks/study_intervals.py --large; the cost in
+benchmarks/study_interval_cost.py).
 
 **Bootstrap** (with replacement, n rows, duplicates broken by the estimator's spread-relative
 jitter): the same normal interval with the bootstrap sd. Available for comparison and for
@@ -24,6 +33,8 @@ estimators without neighbour ties; for kNN estimators it is biased, and the resu
 
 Replicates run in parallel processes (joblib), each seeded from its own child of
 ``numpy.random.SeedSequence.spawn``, so the output does not depend on the number of jobs.
+Subsamples of at most :data:`ONE_THREAD_ROWS` rows search on one thread each: the replicates
+share the cores, not each search.
 """
 
 from __future__ import annotations
@@ -34,10 +45,10 @@ from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
-from scipy.stats import norm as normal
+from scipy.special import ndtri
 
 from mitool.errors import MitoolError
-from mitool.parallel import parallel_map
+from mitool.parallel import limit_threads, parallel_map, search_threads
 
 CI_METHODS = ("subsample", "bootstrap")
 
@@ -131,12 +142,18 @@ class NullTest:
 
 
 class _Task(NamedTuple):
-    """A unit of parallel work: ``count`` estimates drawn with one seed."""
+    """A unit of parallel work: ``count`` estimates drawn with one seed.
+
+    For a split, the seed shuffles the rows into ⌊n/size⌋ blocks and draws one estimator seed
+    per block; the task estimates blocks ``first`` to ``first + count - 1``, so a split can be
+    shared among several tasks and the values do not depend on how it is shared.
+    """
 
     kind: str  # "split" (disjoint subsamples), "bootstrap" or "permute"
     seed: np.random.SeedSequence
     size: int  # rows of each replicate
     count: int
+    first: int = 0
 
 
 def _safe(point: PointFn, x: np.ndarray, t: np.ndarray, seed: int) -> float:
@@ -146,20 +163,35 @@ def _safe(point: PointFn, x: np.ndarray, t: np.ndarray, seed: int) -> float:
         return math.nan
 
 
+#: Subsamples of at most this many rows search on one thread: the work is shared among the
+#: replicates instead (worker processes start when they pay, :func:`mitool.parallel.
+#: parallel_map`). A search on every core of a shared, loaded 2-core machine cost 148 ms per
+#: 2000-row replicate against 28 ms on one thread, and made the default interval at n = 1e5
+#: (1-D) cost 22.6 point estimates instead of 3.4 (benchmarks/study_interval_cost.py --wall).
+ONE_THREAD_ROWS = 20_000
+
+
 def _run_task(point: PointFn, x: np.ndarray, t: np.ndarray, task: _Task) -> np.ndarray:
     rng = np.random.default_rng(task.seed)
     n = len(x)
     if task.kind == "split":
         rows = rng.permutation(n)
-        blocks = [np.sort(rows[j * task.size : (j + 1) * task.size]) for j in range(task.count)]
-    elif task.kind == "bootstrap":
-        blocks = [np.sort(rng.integers(0, n, task.size)) for _ in range(task.count)]
-    else:  # permute: T's rows shuffled against X
-        blocks = [rng.permutation(n) for _ in range(task.count)]
-    seeds = rng.integers(0, 2**63 - 1, size=task.count)
+        chosen = range(task.first, task.first + task.count)
+        blocks = [np.sort(rows[j * task.size : (j + 1) * task.size]) for j in chosen]
+        seeds = rng.integers(0, 2**63 - 1, size=n // task.size)[task.first :][: task.count]
+    else:
+        if task.kind == "bootstrap":
+            blocks = [np.sort(rng.integers(0, n, task.size)) for _ in range(task.count)]
+        else:  # permute: T's rows shuffled against X
+            blocks = [rng.permutation(n) for _ in range(task.count)]
+        seeds = rng.integers(0, 2**63 - 1, size=task.count)
     if task.kind == "permute":
         return np.array([_safe(point, x, t[b], int(s)) for b, s in zip(blocks, seeds, strict=True)])
-    return np.array([_safe(point, x[b], t[b], int(s)) for b, s in zip(blocks, seeds, strict=True)])
+    threads = 1 if task.size <= ONE_THREAD_ROWS else search_threads()
+    with limit_threads(threads):
+        return np.array(
+            [_safe(point, x[b], t[b], int(s)) for b, s in zip(blocks, seeds, strict=True)]
+        )
 
 
 def _run(
@@ -170,8 +202,10 @@ def _run(
     jobs: int | None,
     progress: bool,
     description: str,
+    backend: str | None = None,
 ) -> list[np.ndarray]:
-    """Run every task, in order, on ``jobs`` processes; one array of estimates per task."""
+    """Run every task, in order, on ``jobs`` processes (or the engine ``backend``, with x and t
+    shipped once, :func:`mitool.parallel.parallel_map`); one array of estimates per task."""
     return parallel_map(
         _run_task,
         [(point, x, t, task) for task in tasks],
@@ -179,6 +213,7 @@ def _run(
         progress=progress,
         description=description,
         steps=[task.count for task in tasks],
+        backend=backend,
     )
 
 
@@ -192,7 +227,7 @@ def _normal_interval(
     size: int | None,
 ) -> Interval:
     """Î ± z_(1+level)/2 · sd, with what the replicates ``values`` say about themselves."""
-    half = float(normal.ppf(0.5 + level / 2)) * sd
+    half = float(ndtri(0.5 + level / 2)) * sd  # scipy.stats.norm.ppf, bit for bit
     return Interval(
         low=estimate - half,
         high=estimate + half,
@@ -206,9 +241,28 @@ def _normal_interval(
     )
 
 
+#: The default subsample size m (:func:`default_subsample_size`): n/2 up to 2 · SUBSAMPLE_ROWS
+#: rows; above, SUBSAMPLE_ROWS rows, or n / SUBSAMPLE_FRACTION where that is more (from
+#: n = 100,000 on), so that B = 100 subsamples hold at most max(200,000, 2n) rows. The
+#: rescaling sd(Î_n) = sd(Î_m) · √(m/n) held there: at n = 20,000 and 100,000 (m = 2000) the
+#: rescaled sd was 0.92-1.10 of the estimator's real sd over 100-200 datasets (each figure
+#: ± 5-7%), and the 95% intervals covered the estimator's mean in 93.5-96% of them (1-D and
+#: 5-D Gaussians, a 1-D Student t, auto and ksg/global-linf; benchmarks/study_intervals.py
+#: --large).
+SUBSAMPLE_ROWS = 2000
+SUBSAMPLE_FRACTION = 50
+
+
+def default_subsample_size(n: int, min_rows: int = 1) -> int:
+    """m = n // 2 for n ≤ 2 · SUBSAMPLE_ROWS, else max(SUBSAMPLE_ROWS, n // SUBSAMPLE_FRACTION),
+    and never below ``min_rows`` (the k + 2 rows a subsample needs) nor above n // 2."""
+    return min(n // 2, max(SUBSAMPLE_ROWS, n // SUBSAMPLE_FRACTION, min_rows))
+
+
 def subsample_size(n: int, size: int | None, min_rows: int) -> int:
-    """The rows m of each subsample: n // 2 by default; it must lie in [min_rows, n // 2]."""
-    m = n // 2 if size is None else size
+    """The rows m of each subsample (:func:`default_subsample_size` when ``size`` is None); it
+    must lie in [min_rows, n // 2]."""
+    m = default_subsample_size(n, min_rows) if size is None else size
     if not min_rows <= m <= n // 2:
         raise MitoolError(
             f"the subsample size must lie between {min_rows} (enough rows for k) and n/2 = "
@@ -230,8 +284,10 @@ def subsample_interval(
     seed: np.random.SeedSequence,
     jobs: int | None = None,
     progress: bool = False,
+    backend: str | None = None,
 ) -> Interval | None:
-    """Interval from B estimates on disjoint m-row subsamples (see the module docstring).
+    """Interval from B estimates on disjoint m-row subsamples (see the module docstring); the
+    replicates run on ``jobs`` processes or the engine ``backend`` (:func:`_run`).
 
     Returns None when fewer than two estimates in one split succeeded (no spread to measure).
     """
@@ -239,8 +295,20 @@ def subsample_interval(
     per_split = n // size
     splits = seed.spawn(math.ceil(resamples / per_split))
     counts = [min(per_split, resamples - i * per_split) for i in range(len(splits))]
-    tasks = [_Task("split", s, size, c) for s, c in zip(splits, counts, strict=True)]
-    groups = _run(point, x, t, tasks, jobs, progress, "subsamples")
+    # A split of many small blocks is shared among tasks of about n/10 rows of estimates each
+    # (each task shuffles the n rows again, O(n)), so that the workers share the work.
+    chunk = max(1, math.ceil(n / (10 * size)))
+    tasks = [
+        _Task("split", s, size, min(chunk, c - first), first)
+        for s, c in zip(splits, counts, strict=True)
+        for first in range(0, c, chunk)
+    ]
+    split_of = [i for i, c in enumerate(counts) for _ in range(0, c, chunk)]
+    parts = _run(point, x, t, tasks, jobs, progress, "subsamples", backend)
+    groups = [
+        np.concatenate([p for p, j in zip(parts, split_of, strict=True) if j == i])
+        for i in range(len(splits))
+    ]
     groups = [g[np.isfinite(g)] for g in groups]
     dof = sum(len(g) - 1 for g in groups if len(g) > 1)
     if dof < 1:
@@ -262,11 +330,12 @@ def bootstrap_interval(
     seed: np.random.SeedSequence,
     jobs: int | None = None,
     progress: bool = False,
+    backend: str | None = None,
 ) -> Interval | None:
     """Interval from B with-replacement bootstrap estimates: Î ± z · sd(replicates)."""
     n = len(x)
     tasks = [_Task("bootstrap", s, n, 1) for s in seed.spawn(resamples)]
-    values = np.concatenate(_run(point, x, t, tasks, jobs, progress, "bootstrap"))
+    values = np.concatenate(_run(point, x, t, tasks, jobs, progress, "bootstrap", backend))
     values = values[np.isfinite(values)]
     if len(values) < 2:
         return None
@@ -284,11 +353,12 @@ def permutation_test(
     seed: np.random.SeedSequence,
     jobs: int | None = None,
     progress: bool = False,
+    backend: str | None = None,
 ) -> NullTest | None:
     """Shuffle T against X ``permutations`` times; None when fewer than two gave a value."""
     n = len(x)
     tasks = [_Task("permute", s, n, 1) for s in seed.spawn(permutations)]
-    null = np.concatenate(_run(point, x, t, tasks, jobs, progress, "permutations"))
+    null = np.concatenate(_run(point, x, t, tasks, jobs, progress, "permutations", backend))
     null = null[np.isfinite(null)]
     if len(null) < 2:
         return None

@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from mitool.cli_format import PlainUsage
+from mitool.engines import ADDRESS_HELP, BACKEND_HELP, SCHEDULER_HELP, resolve_address
 from mitool.errors import MitoolError
 from mitool.plotting import require
 from mitool.progress import stderr_is_terminal
@@ -107,8 +108,9 @@ def screen_cmd(
     select: Optional[str] = typer.Option(
         None,
         "--select",
-        help="mrmr: greedy max relevance - mean redundancy (Peng et al. 2005), --top features "
-        "(default 10).",
+        help="mrmr: greedy max relevance - mean redundancy (Peng et al. 2005); jmi: greedy max "
+        "sum over the selected s of I((f, s); target) (joint MI, Yang & Moody 1999); --top "
+        "features (default 10).",
     ),
     seed: int = typer.Option(0, "--seed", help="Root of every feature's seed."),
     jobs: Optional[int] = typer.Option(
@@ -118,6 +120,9 @@ def screen_cmd(
     search: str = typer.Option(
         "auto", "--search", help="kNN search path: auto, tree, numba, brute or torch."
     ),
+    backend: str = typer.Option("processes", "--backend", help=BACKEND_HELP),
+    address: Optional[str] = typer.Option(None, "--address", help=ADDRESS_HELP),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", hidden=True, help=SCHEDULER_HELP),
     drop_nan: bool = typer.Option(
         False, "--drop-nan", help="Drop rows holding NaN or inf (per feature)."
     ),
@@ -158,6 +163,8 @@ def screen_cmd(
         progress=stderr_is_terminal() and not as_json,
         fmt=fmt,
         sep=sep,
+        backend=backend,
+        address=resolve_address(address, scheduler),
     )
     _warn_screen(result)
     if out is not None:
@@ -198,6 +205,8 @@ def _screen_table(result: ScreenResult) -> Table:
     columns = ["rank", "feature", "value"]
     if mrmr:
         columns += ["redundancy", "score"]
+    elif result.select == "jmi":
+        columns.append("J (sum of joint MI)")
     if result.resamples:
         columns.append(f"{result.ci:.0%} CI")
     if result.permutations:
@@ -212,6 +221,8 @@ def _screen_table(result: ScreenResult) -> Table:
         cells = [str(row.rank), escape(row.feature), _number(row.value)]
         if mrmr:
             cells += [_number(row.redundancy), _number(row.score)]
+        elif result.select == "jmi":
+            cells.append(_number(row.score))
         if result.resamples:
             cells.append(
                 "-" if row.ci_low is None else f"[{_number(row.ci_low)}, {_number(row.ci_high)}]"
@@ -290,6 +301,9 @@ def pairwise_cmd(
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Workers (default: all cores)."),
     units: str = typer.Option("nats", "--units", help="nats or bits."),
     search: str = typer.Option("auto", "--search", help="kNN search path."),
+    backend: str = typer.Option("processes", "--backend", help=BACKEND_HELP),
+    address: Optional[str] = typer.Option(None, "--address", help=ADDRESS_HELP),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", hidden=True, help=SCHEDULER_HELP),
     drop_nan: bool = typer.Option(False, "--drop-nan", help="Drop rows holding NaN or inf."),
     fmt: Optional[str] = typer.Option(None, "--format", help="Format of '-' or of the file."),
     sep: Optional[str] = typer.Option(None, "--sep", help="CSV field separator."),
@@ -322,6 +336,8 @@ def pairwise_cmd(
         progress=stderr_is_terminal() and not as_json,
         fmt=fmt,
         sep=sep,
+        backend=backend,
+        address=resolve_address(address, scheduler),
     )
     for note in result.notes:
         _say(f"mitool: warning: {note}")

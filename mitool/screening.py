@@ -3,14 +3,16 @@
 :func:`screen` estimates I(feature; target) for each feature (a column, or a group of columns)
 with :func:`mitool.estimate`'s estimators, norms and ``auto`` choice, and ranks them, with an
 interval, a permutation p-value and a Benjamini–Hochberg q-value per feature when asked for;
-``select="mrmr"`` picks a redundancy-aware subset (Peng, Long & Ding 2005). :func:`pairwise`
-estimates the symmetric matrix of all pairs of columns.
+``select="mrmr"`` (Peng, Long & Ding 2005) or ``select="jmi"`` (joint mutual information, Yang &
+Moody 1999) picks a redundancy-aware subset. :func:`pairwise` estimates the symmetric matrix of
+all pairs of columns.
 
 **Seeds.** Feature j (in input order) runs with its own seed, the child
 ``SeedSequence(seed).spawn(m)[j]`` made an integer: its row is what ``mitool.estimate(x_j, y,
 seed=row.seed, ...)`` returns, and no result depends on ``jobs`` or on how features are shared
-among workers. The pair (i, j) of :func:`pairwise` and the redundancy terms of mRMR use the
-children ``SeedSequence(seed, spawn_key=(i, j))`` and ``(m, f, s)``.
+among workers. The pair (i, j) of :func:`pairwise`, the redundancy terms of mRMR and the joint
+terms of JMI use the children ``SeedSequence(seed, spawn_key=(i, j))``, ``(m, f, s)`` and
+``(m + 1, f, s)``.
 
 **Paths.** Every feature runs through :func:`mitool.estimate` (``auto`` diagnoses each feature
 and chooses for it) except on the compiled path: a 1-D feature, ``estimator="ksg"`` with the
@@ -24,8 +26,8 @@ that repeat, a search that would cost more than a tree's) it hands the feature b
 mitool's own estimator. Without intervals or permutations those features run on threads (the
 pass releases the GIL); everything else runs on worker processes through
 :func:`mitool.parallel.parallel_map`, each task a block of column indices into one shared
-array (joblib memory-maps it once for all workers), or on any joblib backend named by
-``backend``.
+array (joblib memory-maps it once for all workers), or on the Dask or Ray cluster named by
+``backend`` and ``address`` (:mod:`mitool.engines`; the array is sent to the workers once).
 
 **Significance.** ``permutations=P`` shuffles the target against each feature P times, exactly
 as ``estimate`` does (the same generator draws). With ``null="feature"`` each feature's p-value
@@ -56,6 +58,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from mitool.engines import check_engine, engine
 from mitool.errors import InputError, MitoolError, MitoolWarning
 
 #: The estimator name that lets :func:`mitool.estimate` diagnose each feature and choose.
@@ -66,8 +69,8 @@ TEXT_LABEL_ESTIMATORS = ("auto", "ross", "plugin")
 FAST_NORMS = ("none", "local", "rank")
 #: Ways to turn shuffles into p-values (module docstring).
 NULLS = ("auto", "feature", "pooled")
-#: Redundancy-aware selections.
-SELECTIONS = ("mrmr",)
+#: Redundancy-aware selections (greedy): mRMR (Peng et al. 2005) and JMI (Yang & Moody 1999).
+SELECTIONS = ("mrmr", "jmi")
 #: Rows of the pilot that picks the cheaper strip (the feature's or the target's order).
 PILOT_ROWS = 32
 #: The compiled search gives up (and mitool's tree takes over) past this many times the work
@@ -486,13 +489,15 @@ def fast_point(
 class ScreenRow:
     """One feature's line of a screen (values in the result's units).
 
-    ``rank`` is 1 for the largest estimate (for ``select="mrmr"``, the order of selection).
+    ``rank`` is 1 for the largest estimate (with ``select``, the order of selection).
     ``ci_low``/``ci_high`` are None without resamples, ``p_value``/``q_value`` without
     permutations, ``selected`` without ``fdr``. ``estimator`` and ``norm`` are what ran on this
     feature (``auto``'s choice), ``seed`` the seed it ran with (``mitool.estimate(x, y,
     seed=row.seed, ...)`` reproduces it), ``notes`` the estimate's warnings, ``error`` why it
     has no value. With mRMR, ``relevance`` is I(f; y), ``redundancy`` the mean I(f; s) over the
-    features selected before it and ``score`` their difference.
+    features selected before it and ``score`` their difference. With JMI, ``relevance`` is
+    I(f; y) and ``score`` is J_jmi(f) = Σ_s I((f, s); y) over the features s selected before it
+    (None for the first, which is picked by relevance); ``redundancy`` is None.
     """
 
     feature: str
@@ -1543,6 +1548,7 @@ def screen(
     backend: str | None = None,
     fmt: str | None = None,
     sep: str | None = None,
+    address: str | None = None,
 ) -> ScreenResult:
     """Rank features by their mutual information with a target.
 
@@ -1570,16 +1576,22 @@ def screen(
     top : keep the ``top`` best rows (with ``select``: the number of features selected).
     select : ``"mrmr"``: greedy minimum-redundancy maximum-relevance selection (Peng et al.
         2005), each step the feature maximising I(f; y) − mean over selected s of I(f; s),
-        with the same estimator for every term; ``top`` features (default 10).
+        with the same estimator for every term; ``"jmi"``: greedy joint mutual information
+        (Yang & Moody 1999; J_jmi of Brown et al. 2012, JMLR 13), first the most relevant
+        feature, then each step the feature maximising Σ over selected s of I((f, s); y), the MI
+        of the pair as one 2-column feature, with the same estimator; ``top`` features (default
+        10).
     seed : the root of every feature's seed (module docstring).
     jobs : workers (None: all cores); no result depends on it.
     units : ``nats`` or ``bits``.
     drop_nan : drop rows holding NaN or inf: where the target does, for every feature;
         where a feature does, for that feature alone.
     progress : a progress bar on stderr.
-    backend : a joblib backend for the tasks (e.g. ``"dask"`` inside a
-        ``distributed.Client``), passed to :func:`mitool.parallel.parallel_map`; None: threads
-        for the compiled pass, local processes for the rest.
+    backend, address : where the tasks run (:mod:`mitool.engines`): None or ``processes``
+        (threads for the compiled pass, local processes for the rest), ``dask`` or ``ray``
+        (the workers of the cluster at ``address``; without one, the client or connection
+        already open in this process). Each task carries column indices; the table goes to the
+        workers once. No result depends on it.
     fmt, sep : for a file: its format and CSV separator (:func:`mitool.io.load_table`).
 
     Returns
@@ -1601,6 +1613,7 @@ def screen(
     from mitool.parallel import resolve_jobs
 
     resolve_jobs(jobs)
+    check_engine(backend, address)  # a bad name fails before the table is read
     data = _prepare(table_or_arrays, target, features, groups, estimator, fmt, sep)
     x, t, notes = _clean(data, k, drop_nan)
     plan = _Plan(estimator, norm, k, resamples, ci, permutations, search, drop_nan, data.target)
@@ -1611,28 +1624,41 @@ def screen(
             "approximate"
         )
     entries = [(u.columns, _seed_of(seed, j), u.name) for j, u in enumerate(data.units)]
-    outcomes = _estimate_all(
-        x, t, entries, plan, jobs=jobs, progress=progress, backend=backend, description="features"
-    )
+    with engine(backend, address) as where:
+        outcomes = _estimate_all(
+            x, t, entries, plan, jobs=jobs, progress=progress, backend=where, description="features"
+        )
     values = np.array([o.value for o in outcomes])
     p = _p_values(outcomes, kind)
     q = None if p is None else q_values(p)
     order = list(_ranking(values))
     mrmr: dict[int, tuple[float, float]] = {}
+    jmi: dict[int, float | None] = {}
     if select == "mrmr":
-        order, mrmr = _mrmr(
-            x, data.units, values, plan, top or min(10, len(values)), seed,
-            jobs=jobs, progress=progress, backend=backend,
-        )  # fmt: skip
+        with engine(backend, address) as where:
+            order, mrmr = _mrmr(
+                x, data.units, values, plan, top or min(10, len(values)), seed,
+                jobs=jobs, progress=progress, backend=where,
+            )  # fmt: skip
+    elif select == "jmi":
+        with engine(backend, address) as where:
+            order, jmi = _jmi(
+                x, t, data.units, values, plan, top or min(10, len(values)), seed,
+                jobs=jobs, progress=progress, backend=where,
+            )  # fmt: skip
     elif top is not None:
         order = order[:top]
     factor = 1.0 / math.log(2) if units == "bits" else 1.0
     rows = []
     for rank, i in enumerate(order, start=1):
         o, unit = outcomes[i], data.units[i]
-        relevance = redundancy = None
+        relevance = redundancy = score = None
         if i in mrmr:
             relevance, redundancy = values[i] * factor, mrmr[i][1] * factor
+            score = relevance - redundancy
+        elif i in jmi:
+            relevance = values[i] * factor
+            score = None if jmi[i] is None else jmi[i] * factor
         rows.append(
             ScreenRow(
                 feature=unit.name,
@@ -1651,7 +1677,7 @@ def screen(
                 error=o.error,
                 relevance=relevance,
                 redundancy=redundancy,
-                score=None if relevance is None else relevance - redundancy,
+                score=score,
             )
         )
     errors = [o.error for o in outcomes if o.error]
@@ -1740,6 +1766,63 @@ def _mrmr(
     return chosen, scores
 
 
+def _jmi(
+    x: np.ndarray,
+    t: np.ndarray,
+    units: Sequence[_Unit],
+    relevance: np.ndarray,
+    plan: _Plan,
+    count: int,
+    seed: int,
+    *,
+    jobs: int | None,
+    progress: bool,
+    backend: str | None,
+) -> tuple[list[int], dict[int, float | None]]:
+    """Greedy JMI (Yang & Moody 1999), in the form of Brown, Pocock, Zhao & Luján (2012, JMLR
+    13, the criterion J_jmi): first the most relevant feature (max I(f; y)), then each step the
+    candidate f maximising J_jmi(f) = Σ_{s ∈ S} I((f, s); y) over the features S already
+    selected (ties: input order). Each joint term is the MI of the pair (f, s) as one feature
+    of their columns together (a 2-column X for two single columns) with the target, estimated
+    like a screened feature (the plan's estimator and norm, ``auto`` choosing per pair; no
+    interval, no shuffles), seeded by ``(m + 1, f, s)``; a term that cannot be estimated adds 0.
+
+    Returns the selection order and, for each selected feature, J_jmi in nats (None for the
+    first)."""
+    quiet = _Plan(
+        plan.estimator, plan.norm, plan.k, 0, plan.ci, 0, plan.search, plan.drop_nan, plan.target
+    )
+    candidates = [i for i in range(len(units)) if math.isfinite(relevance[i])]
+    if not candidates:
+        return [], {}
+    first = max(candidates, key=lambda i: (relevance[i], -i))
+    chosen: list[int] = [first]
+    scores: dict[int, float | None] = {first: None}
+    total = np.zeros(len(units))
+    m = len(units)
+    while len(chosen) < min(count, len(candidates)):
+        s = chosen[-1]
+        rest = [i for i in candidates if i not in scores]
+        entries = [
+            (
+                tuple(dict.fromkeys(units[f].columns + units[s].columns)),
+                _seed_of(seed, m + 1, f, s),
+                f"({units[f].name}, {units[s].name})",
+            )
+            for f in rest
+        ]
+        outcomes = _estimate_all(
+            x, t, entries, quiet, jobs=jobs, progress=progress, backend=backend,
+            description="joint terms",
+        )  # fmt: skip
+        for i, o in zip(rest, outcomes, strict=True):
+            total[i] += o.value if math.isfinite(o.value) else 0.0
+        best = max(rest, key=lambda i: (total[i], -i))
+        chosen.append(best)
+        scores[best] = float(total[best])
+    return chosen, scores
+
+
 def _redundancy(
     x: np.ndarray,
     units: Sequence[_Unit],
@@ -1803,6 +1886,7 @@ def pairwise(
     backend: str | None = None,
     fmt: str | None = None,
     sep: str | None = None,
+    address: str | None = None,
 ) -> PairwiseResult:
     """The mutual information of every pair of columns: a symmetric matrix.
 
@@ -1811,8 +1895,8 @@ def pairwise(
     table : as for :func:`screen` (a file, a :class:`mitool.io.Table`, a mapping of columns,
         a data frame or a 2-D array).
     columns : the columns (default: every numeric column).
-    estimator, norm, k, search, units, drop_nan, progress, backend, fmt, sep : as for
-        :func:`screen`.
+    estimator, norm, k, search, units, drop_nan, progress, backend, address, fmt, sep : as
+        for :func:`screen`.
     permutations, null, fdr : shuffles per pair, how they make p-values (``pooled`` is exact
         under the rank norm, as for :func:`screen`), and the BH level that marks pairs as
         selected; q-values are over the n(n − 1)/2 pairs.
@@ -1830,6 +1914,7 @@ def pairwise(
     from mitool.parallel import resolve_jobs
 
     resolve_jobs(jobs)
+    check_engine(backend, address)  # a bad name fails before the table is read
     x, names, source = _pairwise_columns(table, columns, fmt, sep)
     if len(names) < 2:
         raise InputError(source, "pairwise needs at least two columns")
@@ -1846,15 +1931,16 @@ def pairwise(
     kind = _null_kind(null, plan, units_, permutations, x)
     outcomes: dict[tuple[int, int], _Outcome] = {}
     # One pass per column j as the target, with every i < j as a feature.
-    for j in range(len(names) - 1, 0, -1):
-        entries = [((i,), _seed_of(seed, i, j), names[i]) for i in range(j)]
-        plan_j = _Plan(estimator, norm, k, 0, 0.95, permutations, search, drop_nan, names[j])
-        results = _estimate_all(
-            x, None, entries, plan_j, jobs=jobs, progress=progress, backend=backend,
-            description=f"pairs with {names[j]}", t_column=j,
-        )  # fmt: skip
-        for i, outcome in enumerate(results):
-            outcomes[(i, j)] = outcome
+    with engine(backend, address) as where:
+        for j in range(len(names) - 1, 0, -1):
+            entries = [((i,), _seed_of(seed, i, j), names[i]) for i in range(j)]
+            plan_j = _Plan(estimator, norm, k, 0, 0.95, permutations, search, drop_nan, names[j])
+            results = _estimate_all(
+                x, None, entries, plan_j, jobs=jobs, progress=progress, backend=where,
+                description=f"pairs with {names[j]}", t_column=j,
+            )  # fmt: skip
+            for i, outcome in enumerate(results):
+                outcomes[(i, j)] = outcome
     pairs = sorted(outcomes)
     flat = [outcomes[pair] for pair in pairs]
     p_flat = _p_values(flat, kind)

@@ -32,6 +32,7 @@ import numpy as np
 from scipy.stats import spearmanr
 
 import mitool
+from mitool.engines import check_engine, engine
 from mitool.errors import MitoolError
 from mitool.parallel import parallel_map
 from mitool.suite import Task, per_column_units, tasks
@@ -237,9 +238,13 @@ def run_suite(
     jobs: int | None = None,
     progress: bool = False,
     units_check: bool = False,
+    backend: str | None = None,
+    address: str | None = None,
 ) -> SuiteResult:
     """Run every pair on every task of ``split`` (``"tuning"``, ``"heldout"``, or a list of
-    tasks) at n rows, and score them (module docstring)."""
+    tasks) at n rows, and score them (module docstring); the tasks run on ``jobs`` processes or
+    on the engine ``backend`` at ``address`` (:mod:`mitool.engines`), with the same scores."""
+    check_engine(backend, address)
     items = [p.strip() for p in pairs.split(",")] if isinstance(pairs, str) else list(pairs)
     pairs = tuple(p for p in items if p)
     if not pairs:
@@ -254,7 +259,10 @@ def run_suite(
         for i, (task, s) in enumerate(zip(chosen, seeds, strict=True))
     ]
     started = time.perf_counter()
-    results = parallel_map(_run_task, work, jobs=jobs, progress=progress, description="tasks")
+    with engine(backend, address) as where:
+        results = parallel_map(
+            _run_task, work, jobs=jobs, progress=progress, description="tasks", backend=where
+        )
     elapsed = time.perf_counter() - started
     groups = {}
     for group in dict.fromkeys(r.group for r in results):

@@ -35,8 +35,7 @@ import os
 import re
 import time
 import warnings
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +43,7 @@ import numpy as np
 
 from mitool.api import MitoolWarning, estimate
 from mitool.benchmark import parse_pairs
+from mitool.engines import ENGINES, check_engine, engine, resolve_address
 from mitool.errors import InputError, MitoolError
 from mitool.estimators import get_estimator
 from mitool.estimators.discrete import label_codes
@@ -60,7 +60,8 @@ QUANTITIES = ("I(X;Z)", "I(Z;Y)")
 #: Whole-number labels with at most this many distinct values are class labels (``auto``).
 MAX_CLASSES = 256
 Y_KINDS = ("auto", "discrete", "continuous")
-BACKENDS = ("processes", "dask")
+#: Where the estimates run (:mod:`mitool.engines`).
+BACKENDS = ENGINES
 #: Damaged lines of the output file named one by one in the warning; the rest are counted.
 _NAMED_LINES = 10
 _NPY_MAGIC = b"\x93NUMPY"
@@ -618,30 +619,6 @@ def _append(out: str, records: list[dict[str, Any]]) -> None:
         raise MitoolError(f"{out}: cannot write the trace ({exc.strerror})") from None
 
 
-@contextmanager
-def _engine(backend: str, scheduler: str | None) -> Iterator[str | None]:
-    """The joblib backend for :func:`parallel_map`: None (local processes) or ``dask``."""
-    if backend not in BACKENDS:
-        raise MitoolError(f"unknown backend '{backend}'; choose one of: {', '.join(BACKENDS)}")
-    if backend == "processes":
-        if scheduler is not None:
-            raise MitoolError("--scheduler needs --backend dask")
-        yield None
-        return
-    try:
-        import distributed
-    except ImportError:
-        raise MitoolError("--backend dask needs dask: pip install 'mitool[dask]'") from None
-    if scheduler is None:
-        raise MitoolError("--backend dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")
-    try:
-        client = distributed.Client(scheduler, timeout="10s")
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise MitoolError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
-    with client:
-        yield "dask"
-
-
 def trace(
     run: Run,
     *,
@@ -655,6 +632,7 @@ def trace(
     backend: str = "processes",
     scheduler: str | None = None,
     chunk: int | None = None,
+    address: str | None = None,
     units: str = "nats",
 ) -> TraceResult:
     """Estimate I(X; Z) and I(Z; Y) for every epoch, layer and estimator/norm pair of ``run``.
@@ -668,7 +646,9 @@ def trace(
     progress : draw a progress bar on stderr.
     out : the JSON lines file the estimates are appended to (default: :func:`default_out`);
         the estimates already there, with the same settings and data, are not recomputed.
-    backend : ``processes`` (this machine) or ``dask`` (the cluster at ``scheduler``).
+    backend, address : where the estimates run (:mod:`mitool.engines`): ``processes`` (this
+        machine), ``dask`` or ``ray`` (the cluster at ``address``); ``scheduler`` is the older
+        name of ``address``.
     chunk : tasks per appended chunk (default: twice the number of processes).
     units : ``nats`` or ``bits``, for what the result reports (the file always holds nats).
 
@@ -677,6 +657,7 @@ def trace(
     """
     started = time.perf_counter()
     check_units(units)
+    check_engine(backend, resolve_address(address, scheduler))  # before any work
     pairs = parse_pairs(pairs)
     if resamples < 0 or resamples == 1:
         raise MitoolError(f"resamples must be 0 (no interval) or at least 2, got {resamples}")
@@ -707,7 +688,7 @@ def trace(
     size = chunk or max(2, 2 * workers)
     # The bar counts estimates, the unit of the summary ("N estimates computed").
     with (
-        _engine(backend, scheduler) as engine,
+        engine(backend, resolve_address(address, scheduler)) as where,
         progress_bar(len(todo), "estimates", progress) as advance,
     ):
         for start in range(0, len(todo), size):
@@ -716,7 +697,7 @@ def trace(
                 estimate_task,
                 [_arguments(run, tasks[i], k, seed, resamples) for i in part],
                 jobs=jobs,
-                backend=engine,
+                backend=where,
             )
             records = [
                 _record(tasks[i], identities[i], result, settings, scales)

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from mitool.cli_format import PlainUsage
+from mitool.engines import ADDRESS_HELP, BACKEND_HELP, SCHEDULER_HELP, check_engine, resolve_address
 from mitool.errors import MitoolError, MitoolWarning
 from mitool.plotting import require
 from mitool.progress import stderr_is_terminal
@@ -100,15 +101,9 @@ def trace_cmd(
         "--plot-plane",
         help=f"Draw the information plane, I(Z; Y) against I(X; Z), into this PNG ({_PLANE}).",
     ),  # fmt: skip
-    backend: str = typer.Option(
-        "processes",
-        "--backend",
-        help="Where the estimates run: processes (worker processes on this machine, --jobs) "
-        "or dask (the workers of a Dask cluster, --scheduler).",
-    ),
-    scheduler: Optional[str] = typer.Option(
-        None, "--scheduler", help="Address of the Dask scheduler, e.g. tcp://host:8786."
-    ),
+    backend: str = typer.Option("processes", "--backend", help=BACKEND_HELP),
+    address: Optional[str] = typer.Option(None, "--address", help=ADDRESS_HELP),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", hidden=True, help=SCHEDULER_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Trace I(X; Z) and I(Z; Y) of hidden layers over training epochs (the information plane)."""
@@ -117,6 +112,8 @@ def trace_cmd(
     require(plot)  # a missing matplotlib fails before any work
     require(plot_plane, "--plot-plane")
     check_units(units)
+    address = resolve_address(address, scheduler)
+    check_engine(backend, address)  # before reading the run
     loaded = read_run(
         run, x=x, y=y, layers=_split(layers), y_kind=y_kind,
         epochs=None if epochs is None else parse_epochs(epochs),
@@ -125,7 +122,7 @@ def trace_cmd(
         result = trace(
             loaded, pairs=pairs, k=k, seed=seed, resamples=resamples, jobs=jobs, out=out,
             progress=stderr_is_terminal() and not as_json, backend=backend,
-            scheduler=scheduler, units=units,
+            address=address, units=units,
         )  # fmt: skip
     _plots(result, plot, plot_plane)
     _report(result, as_json)

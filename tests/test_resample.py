@@ -13,7 +13,14 @@ from scipy import stats
 
 import mitool
 from mitool import MitoolError, MitoolWarning
-from mitool.resample import permutation_test, subsample_interval
+from mitool.resample import (
+    _run_task,
+    _Task,
+    default_subsample_size,
+    permutation_test,
+    subsample_interval,
+    subsample_size,
+)
 
 
 def mean_of_x(x: np.ndarray, t: np.ndarray, seed: int) -> float:
@@ -66,6 +73,103 @@ def test_subsample_size_other_than_half_uses_more_blocks_per_split():
     assert interval.subsample_size == 1000
 
 
+def test_default_subsample_size_rule():
+    # n/2 up to 4000 rows (the design below large n is unchanged); then 2000 rows, where the
+    # rescaling was checked (benchmarks/study_intervals.py --large); from 100,000 rows n/50, so
+    # that B = 100 subsamples hold 2n rows: about two point estimates.
+    assert [default_subsample_size(n) for n in (30, 1000, 4000, 4001, 10_000)] == [
+        15,
+        500,
+        2000,
+        2000,
+        2000,
+    ]
+    assert default_subsample_size(100_000) == 2000
+    assert default_subsample_size(1_000_000) == 20_000
+    for n in (100_000, 123_457, 1_000_000, 10**7):
+        assert 100 * default_subsample_size(n) <= 2 * n
+    assert default_subsample_size(10_000, min_rows=3001) == 3001  # enough rows for a large k
+    assert subsample_size(1_000_000, None, 5) == 20_000
+    assert subsample_size(1_000_000, 500_000, 5) == 500_000  # the user's m is kept
+    with pytest.raises(MitoolError, match="too few rows"):
+        subsample_size(5000, None, 3000)
+
+
+def test_small_subsamples_are_rescaled_by_root_m_over_n():
+    # n = 100,000 and m = 2000 (the default there): the sd of the mean is 1/sqrt(n) = 0.00316,
+    # and the blocks' own sd is sqrt(n/m) = 7.1 times larger. B = 400 gives 392 degrees of
+    # freedom (8 splits of 50 blocks), a relative sd of 3.6% on the sd: 12% is 3.3 of them.
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((100_000, 1))
+    size = default_subsample_size(len(x))
+    interval = subsample_interval(
+        mean_of_x,
+        x,
+        x,
+        float(x.mean()),
+        resamples=400,
+        level=0.95,
+        size=size,
+        seed=np.random.SeedSequence(5),
+        jobs=1,
+    )
+    assert size == 2000 and interval.subsample_size == 2000
+    assert interval.sd == pytest.approx(1 / math.sqrt(len(x)), rel=0.12)
+    assert interval.resamples == 400
+
+
+def test_a_split_shared_among_tasks_gives_the_same_blocks_and_seeds():
+    # The 50 blocks of one split, estimated by one task or by several (as the workers share
+    # them), give the same values in the same order: the output cannot depend on --jobs.
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((1000, 1))
+    seed = np.random.SeedSequence(8)
+
+    def first_row_and_seed(a, b, s):  # which rows and which estimator seed each block got
+        return float(a[0, 0]) + (s % 1000) * 1e-3
+
+    whole = _run_task(first_row_and_seed, x, x, _Task("split", seed, 20, 50))
+    parts = [
+        _run_task(first_row_and_seed, x, x, _Task("split", seed, 20, c, f))
+        for f, c in ((0, 7), (7, 7), (14, 36))
+    ]
+    assert len(set(whole)) == 50
+    np.testing.assert_array_equal(whole, np.concatenate(parts))
+
+
+def test_large_n_default_interval_rescales_small_subsamples():
+    # n = 20,000, 1-D Gaussians (rho = 0.6): auto's default interval uses m = 2000 rows, and
+    # its sd is the estimator's: sd · sqrt(n) measured 0.76 over 200 datasets at this n
+    # (0.75 at m = 2000; benchmarks/study_intervals.py --large). With B = 12 the estimated sd
+    # is uncertain by about 21%, so the band 0.5-1.6 holds it, while an sd left unrescaled
+    # (sqrt(n/m) = 3.2 times too wide) or rescaled as if m were n/2 (2.2 times too narrow)
+    # falls outside.
+    x, t, _ = correlated_gaussians(20_000, 1, 0.6, seed=12)
+    r = mitool.estimate(x, t, resamples=12, seed=3, jobs=1)
+    assert r.interval.subsample_size == 2000 and r.interval.resamples == 12
+    assert 0.5 < r.interval.sd * math.sqrt(20_000) / 0.76 < 1.6
+
+
+def threads_of_search(x: np.ndarray, t: np.ndarray, seed: int) -> float:
+    from mitool.parallel import search_threads
+
+    return float(search_threads())
+
+
+def test_small_subsamples_search_on_one_thread():
+    # A 2000-row replicate searching on every core of a loaded machine cost 5x one thread: the
+    # replicates share the cores instead. Larger subsamples keep the threads they were given.
+    from mitool.parallel import limit_threads
+    from mitool.resample import ONE_THREAD_ROWS
+
+    x = np.zeros((2 * ONE_THREAD_ROWS + 2, 1))
+    seed = np.random.SeedSequence(1)
+    with limit_threads(4):
+        small = _run_task(threads_of_search, x, x, _Task("split", seed, ONE_THREAD_ROWS, 2))
+        large = _run_task(threads_of_search, x, x, _Task("split", seed, ONE_THREAD_ROWS + 1, 2))
+    assert list(small) == [1.0, 1.0] and list(large) == [4.0, 4.0]
+
+
 def test_permutation_p_value_formula():
     # Strong dependence: no shuffle reaches the observed value, so p = 1 / (1 + P) exactly.
     x, t, _ = correlated_gaussians(500, 1, 0.9, seed=0)
@@ -91,7 +195,10 @@ def pair():
 def test_interval_brackets_the_estimate(pair, norm):
     x, t, _ = pair
     r = mitool.estimate(x, t, estimator="ksg", norm=norm, resamples=20)
-    assert r.ci_low < r.value < r.ci_high
+    # The default level is 95%: the interval is value +- 1.96 sd (a default of 90% or a
+    # one-sided z would fail).
+    assert r.ci_high - r.ci_low == pytest.approx(2 * 1.959964 * r.interval.sd)
+    assert r.value == pytest.approx((r.ci_high + r.ci_low) / 2)
     assert r.interval.method == "subsample" and r.interval.subsample_size == 500
     # KSG's sd at n = 1000 for this pair is about 0.03 nats; an interval 10x off is a bug.
     assert 0.03 < r.ci_high - r.ci_low < 0.4

@@ -383,7 +383,7 @@ def test_cli_screen_json_and_tables(cli, capsys):
         (["--target", "y", "--fdr", "0.05"], "needs p-values"),
         (["--target", "y", "--groups", "g"], "--groups takes"),
         (["--target", "label", "-e", "ksg"], "not numeric"),
-        (["--target", "y", "--select", "jmi"], "unknown selection"),
+        (["--target", "y", "--select", "mifs"], "unknown selection"),
         (["--target", "y", "--out", "r.xlsx"], ".csv, .tsv or .parquet"),
         (["--target", "y", "-e", "nope"], "unknown estimator"),
     ],

@@ -84,3 +84,49 @@ def test_few_points_and_the_budget():
     assert slabs_fit(100_000, 20) and not slabs_fit(200_000, 20)
     with pytest.raises(ValueError, match="two dimensions"):
         SlabIndex.build(p[:, :1])
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_all_pairs_counts_at_many_radii_equal_brute_force(ties):
+    """all_pairs.count_many (the sweep's X counts where all pairs beat the tree): each column
+    equals the O(n²) count at that radius, with equal radii, a negative one (counts nothing),
+    radii exactly on pairwise distances, and the strict radius below each of them."""
+    from mitool.search import all_pairs
+
+    rng = np.random.default_rng(7 + ties)
+    n, dim = 403, 17
+    p = rng.standard_normal((n, dim))
+    if ties:
+        p = np.round(p, 1)
+        p[5] = p[6]
+    gaps = np.max(np.abs(p[:, None, :] - p[None, :, :]), axis=2)
+    on_pairs = gaps[np.arange(n), (np.arange(n) + 3) % n]
+    radii = np.column_stack(
+        [_radii(p, rng), on_pairs, on_pairs, np.nextafter(on_pairs, -np.inf), 3 * on_pairs]
+    )
+    got = all_pairs.count_many(p, radii)
+    want = np.column_stack([_brute(p, radii[:, q]) for q in range(radii.shape[1])])
+    np.testing.assert_array_equal(got, want)
+
+
+def test_sweep_counts_x_at_every_c_in_one_pass_where_all_pairs_win(monkeypatch):
+    """With X of BRUTE_MIN_DIM dimensions and more (no tree: the slab counter), X's counts at
+    every c come from one all-pairs pass, and the curve is that of counting each c alone."""
+    from mitool.estimators.ksg import ksg1
+    from mitool.search import all_pairs
+    from mitool.search.plan import BRUTE_MIN_DIM, SearchPlan
+
+    rng = np.random.default_rng(3)
+    n = 700
+    x = rng.standard_normal((n, BRUTE_MIN_DIM + 2))
+    t = (x[:, :3].sum(axis=1) + rng.standard_normal(n))[:, None]
+    scales = (0.25, 0.5, 0.8, 1.0, 1.3, 2.0)
+    plan = SearchPlan.for_pair(x, t)
+    assert plan.x == "slabs" and plan.t == "sorted"
+    passes = []
+    real = all_pairs.count_many
+    monkeypatch.setattr(all_pairs, "count_many", lambda *a, **k: passes.append(1) or real(*a, **k))
+    got = ksg1(x, t, scales, 3, exhaustive=True, plan=plan)
+    assert passes == [1]
+    one_by_one = [ksg1(x, t, (c,), 3, plan=plan).values[0] for c in scales]
+    np.testing.assert_array_equal(got.values, one_by_one)

@@ -20,13 +20,17 @@ import numpy as np
 
 from mitool.errors import MitoolError
 from mitool.estimators.curve import Curve
+from mitool.steps import Steps
 
 
 class CurveFn(Protocol):
     """``curve(x, t, scales, k, ...)``: Î(X; c·T) in nats for each c in scales.
 
     ``seed`` seeds the estimator's own random steps, ``options`` is an instance of the spec's
-    ``options_type`` (None for estimators without one) and ``progress`` asks for a progress bar.
+    ``options_type`` (None for estimators without one). ``progress`` asks for progress: the API
+    passes the estimators that search neighbours (``uses_k``) a :class:`~mitool.steps.Steps`
+    when it draws, which they report their phases to (they never draw), and the others True
+    (the neural ones draw their epochs' bar); False: nothing.
     Estimators that search neighbours (``uses_k``) also take ``plan``, the
     :class:`~mitool.search.plan.SearchPlan` of their searches (None: ``auto``).
     """
@@ -41,7 +45,7 @@ class CurveFn(Protocol):
         exhaustive: bool = False,
         seed: int = 0,
         options: Any = None,
-        progress: bool = False,
+        progress: bool | Steps = False,
     ) -> Curve: ...
 
 

@@ -39,6 +39,7 @@ from mitool.estimators.curve import Curve
 from mitool.estimators.ksg import KNN_NORMS
 from mitool.estimators.sweep import MonotoneForm, monotone_sweep
 from mitool.search.plan import SearchPlan
+from mitool.steps import steps_of
 
 
 def log_unit_ball_volume(d: int) -> float:
@@ -104,10 +105,14 @@ def bi_ksg(
     *,
     exhaustive: bool = False,
     plan: SearchPlan | None = None,
-    **_: object,  # seed, options, progress: nothing random, no options, too fast for a bar
+    progress: object = False,
+    **_: object,  # seed, options: nothing random, no options
 ) -> Curve:
-    """BI-KSG with the max-norm at each c in ``scales``: Î(X; c·T) in nats."""
-    return monotone_sweep(x, t, scales, k, BI_KSG_FORM, plan=plan, exhaustive=exhaustive)
+    """BI-KSG with the max-norm at each c in ``scales``: Î(X; c·T) in nats. ``progress``: a
+    :class:`~mitool.steps.Steps` to report to (anything else: report nothing)."""
+    return monotone_sweep(
+        x, t, scales, k, BI_KSG_FORM, plan=plan, exhaustive=exhaustive, steps=steps_of(progress)
+    )
 
 
 def bi_ksg_l2(
@@ -118,15 +123,19 @@ def bi_ksg_l2(
     *,
     exhaustive: bool = False,
     plan: SearchPlan | None = None,
-    **_: object,  # seed, options, progress: nothing random, no options, too fast for a bar
+    progress: object = False,
+    **_: object,  # seed, options: nothing random, no options
 ) -> Curve:
     """BI-KSG with the Euclidean norm at each c in ``scales``: Î(X; c·T) in nats.
 
     Each count (self included) is floored at k + 1, its proven minimum (module docstring).
+    ``progress``: a :class:`~mitool.steps.Steps` to report to (anything else: report nothing).
     """
     floor = k + 1
     form = replace(BI_KSG_L2_FORM, term=lambda count: _log_others(np.maximum(count, floor)))
-    return monotone_sweep(x, t, scales, k, form, plan=plan, exhaustive=exhaustive)
+    return monotone_sweep(
+        x, t, scales, k, form, plan=plan, exhaustive=exhaustive, steps=steps_of(progress)
+    )
 
 
 register(

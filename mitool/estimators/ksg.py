@@ -29,6 +29,7 @@ from mitool.normalize import NORMS
 from mitool.search.counters import Counter
 from mitool.search.joint import kth_neighbor
 from mitool.search.plan import SearchPlan
+from mitool.steps import NO_STEPS, Steps, steps_of
 
 KNN_NORMS = tuple(norm for norm in NORMS if norm != "global-corrected")
 
@@ -42,13 +43,19 @@ KSG1_FORM = MonotoneForm(
 )
 
 
-def ksg2_at_scale(x: Counter, t: Counter, k: int, plan: SearchPlan) -> float:
-    """Algorithm 2 on the pair held by the two counters (T already multiplied by c)."""
+def ksg2_at_scale(
+    x: Counter, t: Counter, k: int, plan: SearchPlan, steps: Steps = NO_STEPS
+) -> float:
+    """Algorithm 2 on the pair held by the two counters (T already multiplied by c); ``steps``
+    hears of a unit as each of the three searches ends (joint, X, T)."""
     n = len(x.points)
     z = np.hstack([x.points, t.points])
     _, nbrs = kth_neighbor(z, k, plan, "chebyshev", return_index=True)
+    steps.advance()
     nx = x.count(_marginal_extent(x.points, nbrs), strict=False) - 1
+    steps.advance()
     nt = t.count(_marginal_extent(t.points, nbrs), strict=False) - 1
+    steps.advance()
     return float(digamma(k) - 1.0 / k + digamma(n) - np.mean(digamma(nx) + digamma(nt)))
 
 
@@ -69,10 +76,14 @@ def ksg1(
     *,
     exhaustive: bool = False,
     plan: SearchPlan | None = None,
-    **_: object,  # seed, options, progress: nothing random, no options, too fast for a bar
+    progress: object = False,
+    **_: object,  # seed, options: nothing random, no options
 ) -> Curve:
-    """KSG algorithm 1 at each c in ``scales``: Î(X; c·T) in nats."""
-    return monotone_sweep(x, t, scales, k, KSG1_FORM, plan=plan, exhaustive=exhaustive)
+    """KSG algorithm 1 at each c in ``scales``: Î(X; c·T) in nats. ``progress``: a
+    :class:`~mitool.steps.Steps` to report to (anything else: report nothing)."""
+    return monotone_sweep(
+        x, t, scales, k, KSG1_FORM, plan=plan, exhaustive=exhaustive, steps=steps_of(progress)
+    )
 
 
 def ksg2(
@@ -83,10 +94,15 @@ def ksg2(
     *,
     exhaustive: bool = False,
     plan: SearchPlan | None = None,
-    **_: object,  # seed, options, progress: nothing random, no options, too fast for a bar
+    progress: object = False,
+    **_: object,  # seed, options: nothing random, no options
 ) -> Curve:
-    """KSG algorithm 2 at each c in ``scales``: Î(X; c·T) in nats (always every c)."""
-    return each_scale(x, t, scales, k, metric="chebyshev", at_scale=ksg2_at_scale, plan=plan)
+    """KSG algorithm 2 at each c in ``scales``: Î(X; c·T) in nats (always every c).
+    ``progress``: a :class:`~mitool.steps.Steps` to report to (anything else: report nothing)."""
+    return each_scale(
+        x, t, scales, k, metric="chebyshev", at_scale=ksg2_at_scale, plan=plan,
+        steps=steps_of(progress),
+    )  # fmt: skip
 
 
 register(

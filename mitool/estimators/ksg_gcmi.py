@@ -41,11 +41,13 @@ def ksg_gcmi(
     k: int,
     *,
     plan: SearchPlan | None = None,
-    **_: object,  # exhaustive, seed, options, progress: one value, nothing random, no options
+    progress: object = False,
+    **_: object,  # exhaustive, seed, options: one value, nothing random, no options
 ) -> Curve:
     """max(KSG algorithm 1, GCMI) of ``x`` and ``t`` in nats, at every c of ``scales`` (the
-    API passes ``(1.0,)``); ``details`` holds both values and which one was larger."""
-    ksg = float(ksg1(x, t, (1.0,), k, plan=plan).values[0])
+    API passes ``(1.0,)``); ``details`` holds both values and which one was larger.
+    ``progress``: KSG's (GCMI takes no time beside it)."""
+    ksg = float(ksg1(x, t, (1.0,), k, plan=plan, progress=progress).values[0])
     try:
         copula, notes = gcmi_value(x, t)
     except MitoolError as exc:

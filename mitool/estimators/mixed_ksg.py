@@ -43,16 +43,25 @@ from mitool.normalize import NORMS
 from mitool.search.counters import build_counter
 from mitool.search.joint import kth_neighbor
 from mitool.search.plan import SearchPlan
+from mitool.steps import NO_STEPS, Steps, steps_of
 
 
 def mixed_ksg_counts(
-    x: np.ndarray, t: np.ndarray, k: int, plan: SearchPlan | None = None
+    x: np.ndarray,
+    t: np.ndarray,
+    k: int,
+    plan: SearchPlan | None = None,
+    steps: Steps = NO_STEPS,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(k̃_i, n_x,i, n_t,i) of Algorithm 1 for every point, as integer arrays (i included);
-    ``plan``: the searches' paths (None: ``auto`` for these arrays)."""
+    ``plan``: the searches' paths (None: ``auto`` for these arrays). ``steps`` hears of a unit
+    as each search ends: the joint one, X's counts, T's, the joint counts of tied rows."""
     plan = SearchPlan.for_pair(x, t) if plan is None else plan
     n = len(x)
+    steps.begin(4)
+    steps.phase("joint search")
     rho, _ = kth_neighbor(np.hstack([x, t]), k, plan)
+    steps.advance()
     x_counter = build_counter(x, plan)
     t_counter = build_counter(t, plan)
     zero = np.flatnonzero(rho == 0)
@@ -60,12 +69,18 @@ def mixed_ksg_counts(
     # "strictly below the smallest positive float" is exactly "at distance 0" (the counter's
     # strictness is nextafter(r, -inf), which is 0.0 there), so one count serves every row.
     radius = np.where(rho == 0, np.nextafter(0.0, 1.0), rho)
+    steps.phase("X counts")
     n_x = x_counter.count(radius, strict=True)
+    steps.advance()
+    steps.phase("T counts")
     n_t = t_counter.count(radius, strict=True)
+    steps.advance()
     k_i = np.full(n, k, dtype=np.int64)
     if zero.size:
+        steps.phase("joint counts of tied rows")
         joint = build_counter(np.hstack([x, t]), plan)
         k_i[zero] = joint.count(np.zeros(n), strict=False, rows=zero)
+    steps.advance()  # at once where no row is tied
     return k_i, n_x, n_t
 
 
@@ -76,11 +91,13 @@ def mixed_ksg(
     k: int,
     *,
     plan: SearchPlan | None = None,
-    **_: object,  # exhaustive, seed, options, progress: one value, nothing random, no options
+    progress: object = False,
+    **_: object,  # exhaustive, seed, options: one value, nothing random, no options
 ) -> Curve:
     """Mixed-KSG estimate of I(X; T) in nats, of the rows as given (c = 1), repeated at every c
-    of ``scales`` (``(1.0,)`` from the API: the family does not sweep c)."""
-    k_i, n_x, n_t = mixed_ksg_counts(x, t, k, plan)
+    of ``scales`` (``(1.0,)`` from the API: the family does not sweep c). ``progress``: a
+    :class:`~mitool.steps.Steps` to report to (anything else: report nothing)."""
+    k_i, n_x, n_t = mixed_ksg_counts(x, t, k, plan, steps_of(progress))
     value = np.mean(digamma(k_i) + np.log(len(x)) - digamma(n_x) - digamma(n_t))
     return Curve.exact(tuple(scales), [float(value)] * len(scales))
 

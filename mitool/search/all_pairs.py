@@ -11,14 +11,14 @@ from __future__ import annotations
 import numpy as np
 
 from mitool.search.compiled import numba
-from mitool.search.threads import numba_threads
+from mitool.search.threads import call
 
 if numba is not None:
     from numba import njit, prange
 
     from mitool.search.compiled import insert
 
-    @njit(cache=True, parallel=True)
+    @njit(cache=True, parallel=True, nogil=True)
     def _knn(z, k):
         n, dim = z.shape
         eps = np.empty(n)
@@ -40,7 +40,7 @@ if numba is not None:
             eps[i] = best[k - 1]
         return eps
 
-    @njit(cache=True, parallel=True)
+    @njit(cache=True, parallel=True, nogil=True)
     def _count(p, r):
         n, dim = p.shape
         out = np.empty(n, dtype=np.int64)
@@ -58,16 +58,51 @@ if numba is not None:
             out[i] = total
         return out
 
+    @njit(cache=True, parallel=True, nogil=True)
+    def _count_many(p, radii):
+        n, dim = p.shape
+        m = radii.shape[1]
+        out = np.empty((n, m), dtype=np.int64)
+        for i in prange(n):
+            order = np.argsort(radii[i])
+            ascending = radii[i][order]
+            largest = ascending[m - 1]
+            first = np.zeros(m, dtype=np.int64)  # points whose first radius holding them is q
+            for j in range(n):
+                d = 0.0
+                for c in range(dim):
+                    v = abs(p[j, c] - p[i, c])
+                    if v > d:
+                        d = v
+                        if d > largest:
+                            break
+                if d <= largest:
+                    q = np.searchsorted(ascending, d)  # the first radius >= d
+                    first[q] += 1
+            total = 0
+            for q in range(m):
+                total += first[q]
+                out[i, order[q]] = total
+        return out
+
 
 def knn(z: np.ndarray, k: int, threads: int = -1) -> np.ndarray:
     """k-th max-norm neighbour distance of each row of ``z``, itself excluded."""
-    with numba_threads(threads):
-        return _knn(np.ascontiguousarray(z, dtype=np.float64), k)
+    return call(_knn, np.ascontiguousarray(z, dtype=np.float64), k, threads=threads, rows=len(z))
 
 
 def count(p: np.ndarray, r: np.ndarray, threads: int = -1) -> np.ndarray:
     """#{j : max_d |p_jd − p_id| <= r_i} for every i (j = i included)."""
-    with numba_threads(threads):
-        return _count(
-            np.ascontiguousarray(p, dtype=np.float64), np.ascontiguousarray(r, dtype=np.float64)
-        )
+    points = np.ascontiguousarray(p, dtype=np.float64)
+    radius = np.ascontiguousarray(r, dtype=np.float64)
+    return call(_count, points, radius, threads=threads, rows=len(points))
+
+
+def count_many(p: np.ndarray, radii: np.ndarray, threads: int = -1) -> np.ndarray:
+    """:func:`count` at every column of ``radii`` (n, m), shape (n, m), in one pass over the
+    pairs: each distance is taken once (stopping once it exceeds the point's largest radius)
+    and placed at the smallest radius that holds it; the counts are the running sums. The
+    distance and the comparison ``<=`` are those of :func:`count`, so each column equals it."""
+    points = np.ascontiguousarray(p, dtype=np.float64)
+    r = np.ascontiguousarray(radii, dtype=np.float64)
+    return call(_count_many, points, r, threads=threads, rows=len(points))

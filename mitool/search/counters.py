@@ -22,14 +22,16 @@ torch                  :class:`TorchCounter` (:mod:`mitool.search.torch_pairs`)
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-from sklearn.neighbors import KDTree as SklearnKDTree
 
 from mitool.search import all_pairs, kdtree, sorted1d, torch_pairs
 from mitool.search.plan import SearchPlan, all_pairs_win
 from mitool.search.slabs import SlabIndex
+
+if TYPE_CHECKING:  # imported where a tree counter is built: the other paths never load it
+    from sklearn.neighbors import KDTree as SklearnKDTree
 
 
 class Counter(Protocol):
@@ -62,6 +64,11 @@ class Counter(Protocol):
     @property
     def counts_many(self) -> bool:
         """Whether :meth:`count_many` costs less than one count per radius vector."""
+        ...
+
+    @property
+    def scales_many(self) -> bool:
+        """Whether :meth:`count_many` also takes ``scales`` in that one search."""
         ...
 
     def count_many(
@@ -121,6 +128,10 @@ class _Counter:
     def counts_many(self) -> bool:
         return False
 
+    @property
+    def scales_many(self) -> bool:
+        return False
+
     def count_many(
         self, radii: list[np.ndarray], *, strict: bool, scales: list[float] | None = None
     ) -> np.ndarray:
@@ -167,6 +178,8 @@ class TreeCounter(_Counter):
 
     @classmethod
     def build(cls, points: np.ndarray, plan: SearchPlan, metric: str) -> Counter:
+        from sklearn.neighbors import KDTree as SklearnKDTree
+
         return cls(points, plan, metric, SklearnKDTree(points, metric=metric))
 
     def _count(self, r: np.ndarray) -> np.ndarray:
@@ -242,6 +255,10 @@ class KDTreeCounter(_Counter):
     def counts_many(self) -> bool:
         return self.tree is not None and self.scale == 1.0
 
+    @property
+    def scales_many(self) -> bool:
+        return self.counts_many
+
     def count_many(
         self, radii: list[np.ndarray], *, strict: bool, scales: list[float] | None = None
     ) -> np.ndarray:
@@ -266,6 +283,28 @@ class SlabCounter(KDTreeCounter):
     def _count(self, r: np.ndarray) -> np.ndarray:
         every = np.arange(len(self.points))
         return self.slabs.get().count(r, every, self.scale, threads=self.plan.threads)
+
+    @property
+    def counts_many(self) -> bool:
+        return self.scale == 1.0
+
+    @property
+    def scales_many(self) -> bool:
+        return self.tree is not None and self.scale == 1.0
+
+    def count_many(
+        self, radii: list[np.ndarray], *, strict: bool, scales: list[float] | None = None
+    ) -> np.ndarray:
+        """In one search of the kd-tree, or where all pairs win (no tree is built), in one pass
+        over the pairs (:func:`mitool.search.all_pairs.count_many`: about the cost of one
+        count, where the slab index costs one count per radius vector). That pass takes no
+        ``scales``: a scaled count is exact only on the scaled points (:attr:`scales_many`)."""
+        if self.tree is not None:
+            return super().count_many(radii, strict=strict, scales=scales)
+        if scales is not None and any(c != 1.0 for c in scales):
+            raise ValueError("counts at many scales need the kd-tree (scales_many is False)")
+        r = below(np.column_stack(radii), strict)
+        return all_pairs.count_many(self.points, r, self.plan.threads).T
 
 
 @dataclass(frozen=True, eq=False)

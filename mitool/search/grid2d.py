@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from mitool.search.compiled import numba
-from mitool.search.threads import numba_threads
+from mitool.search.threads import call
 
 #: Grids whose fullest cell holds more than this many times the mean are not used (heavy
 #: tails, clumps): the ring search would degrade towards all pairs, and the tree does better.
@@ -32,7 +32,7 @@ if numba is not None:
 
     from mitool.search.compiled import insert
 
-    @njit(cache=True, parallel=True)
+    @njit(cache=True, parallel=True, nogil=True)
     def _grid_knn(a, b, k, cell_start, cell_points, gx, gy, h, ax0, by0, inv_h):
         n = a.shape[0]
         eps = np.empty(n)
@@ -85,7 +85,8 @@ if numba is not None:
 def bucket(cell: np.ndarray, ncells: int) -> tuple[np.ndarray, np.ndarray]:
     """Counting sort of points by cell: ``(cell_start, cell_points)``, the points of cell c
     being ``cell_points[cell_start[c] : cell_start[c + 1]]``."""
-    return _bucket(np.ascontiguousarray(cell, dtype=np.int64), ncells)
+    cells = np.ascontiguousarray(cell, dtype=np.int64)
+    return call(_bucket, cells, ncells, threads=1, rows=len(cells))
 
 
 def grid_knn_2d(z: np.ndarray, k: int, threads: int = -1) -> np.ndarray | None:
@@ -99,8 +100,10 @@ def grid_knn_2d(z: np.ndarray, k: int, threads: int = -1) -> np.ndarray | None:
     if grid is None:
         return None
     cell_start, cell_points, gx, gy, h, ax0, bx0 = grid
-    with numba_threads(threads):
-        return _grid_knn(a, b, k, cell_start, cell_points, gx, gy, h, ax0, bx0, 1.0 / h)
+    return call(
+        _grid_knn, a, b, k, cell_start, cell_points, gx, gy, h, ax0, bx0, 1.0 / h,
+        threads=threads, rows=len(a),
+    )  # fmt: skip
 
 
 def grid_2d(a: np.ndarray, b: np.ndarray) -> tuple[Any, ...] | None:
@@ -123,7 +126,7 @@ def grid_2d(a: np.ndarray, b: np.ndarray) -> tuple[Any, ...] | None:
     floor = max(math.sqrt(wa * wb / (8 * n)), max(wa, wb) / (8 * math.sqrt(n)))
     h = max(math.sqrt(wa * wb / n), floor)
     for attempt in range(4):  # the cells passed on are always those of the final h
-        cell, gx, gy, counts = _cells(a, b, ax0, bx0, h)
+        cell, gx, gy, counts = call(_cells, a, b, ax0, bx0, h, threads=1, rows=len(a))
         load = float(np.dot(counts, counts)) / n  # the mean occupancy seen by a point
         if attempt == 3 or 1.5 <= load <= 4.0 or (load < 1.5 and h <= floor):
             break

@@ -10,11 +10,11 @@ serves Euclidean searches and searches that return the neighbours' indices.
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from mitool.search import all_pairs, grid2d, kdtree, torch_pairs
 from mitool.search.plan import SearchPlan
 from mitool.search.rank_grid import sweep_counts_1d
+from mitool.steps import NO_STEPS, Steps
 
 #: Minkowski p of each metric name, as scipy's cKDTree takes it.
 P_OF_METRIC = {"chebyshev": np.inf, "euclidean": 2.0}
@@ -41,6 +41,8 @@ def kth_neighbor(
         eps = _kth_chebyshev(z, k, plan)
         if eps is not None:
             return eps, None
+    from scipy.spatial import cKDTree  # here: the compiled paths never load scipy.spatial
+
     tree = cKDTree(z, balanced_tree=False, compact_nodes=False)
     order = tree.indices
     ks = list(range(2, k + 2)) if return_index else [k + 1]
@@ -78,6 +80,8 @@ def joint_eps(
     k: int,
     plan: SearchPlan,
     metric: str = "chebyshev",
+    *,
+    steps: Steps = NO_STEPS,
 ) -> list[np.ndarray]:
     """ε_c(i) for every c of ``scales``: the k-th neighbour distance of every point in the joint
     space (x, c·t), itself excluded.
@@ -87,13 +91,16 @@ def joint_eps(
     dimensions scaled on the fly (:func:`mitool.search.kdtree.kth_many`), exactly the distances
     of ``np.hstack([x, c*t])``. So does the all-pairs path when ``auto`` or ``numba`` chose it
     (one all-pairs search per c costs far more than the shared descent). Other paths search that
-    array for each c.
+    array for each c. ``steps`` hears of one unit per c of ``scales`` as each search ends.
     """
     path = plan.knn_path(len(x), x.shape[1] + t.shape[1])
     shared = path == "kdtree" or (path == "brute" and plan.path != "brute")
     if metric != "chebyshev" or not shared:
-        joints = (np.hstack([x, t if c == 1.0 else c * t]) for c in scales)
-        return [kth_neighbor(z, k, plan, metric)[0] for z in joints]
+        eps = []
+        for c in scales:
+            eps.append(kth_neighbor(np.hstack([x, t if c == 1.0 else c * t]), k, plan, metric)[0])
+            steps.advance()
+        return eps
     z = np.hstack([x, t])
     ascending = sorted(set(scales))
     found: dict[float, np.ndarray] = {}
@@ -103,6 +110,7 @@ def joint_eps(
         tree = kdtree.KDTree.build(z, split_scale=middle)
         many = kdtree.kth_many(tree, k, cs, x.shape[1], threads=plan.threads)
         found.update(zip(cs, many, strict=True))
+        steps.advance(sum(scales.count(c) for c in cs))  # a c given twice is searched once
     return [found[c] for c in scales]
 
 
@@ -115,6 +123,6 @@ def sweep_counts(
     Only for one dimension per side on the ``auto`` and ``numba`` paths
     (:mod:`mitool.search.rank_grid`); None tells the caller to evaluate c by c.
     """
-    if plan.path not in ("auto", "numba") or not plan.compiled:
+    if plan.path not in ("auto", "numba") or not plan.compiled or plan.light:
         return None
     return sweep_counts_1d(x, t, scales, k, strict=strict, threads=plan.threads)

@@ -35,7 +35,7 @@ from functools import cache
 import numpy as np
 
 from mitool.search.compiled import numba
-from mitool.search.threads import numba_threads
+from mitool.search.threads import call, numba_threads
 
 #: Queries handed to a thread at a time (one stack and one k-best list per block).
 BLOCK = 64
@@ -201,7 +201,7 @@ if numba is not None:
             hi[:nodes],
         )
 
-    @njit(cache=True, parallel=True)
+    @njit(cache=True, parallel=True, nogil=True)
     def _count(tp, start, end, left, right, slo, shi, r, depth, block, nlevel, srt):
         n, dim = tp.shape
         out = np.zeros(n, dtype=np.int64)
@@ -285,7 +285,7 @@ if numba is not None:
             return TABLE
         return int(f)
 
-    @njit(cache=True, parallel=True)
+    @njit(cache=True, parallel=True, nogil=True)
     def _count_many(tp, start, end, left, right, lo, hi, rho, r, c, slack_rel, slack_abs,
                     depth, block):  # fmt: skip
         """Counts at every (scale, radius) pair of each point in one descent (count_many).
@@ -382,7 +382,7 @@ if numba is not None:
                     out[p, m] = total
         return out
 
-    @njit(cache=True, parallel=True)
+    @njit(cache=True, parallel=True, nogil=True)
     def _sort_segments(tp, seg_start, seg_end, out, lv):
         """out[lv, d, s:e] = the sorted values of tp[s:e, d], for each segment [s, e)."""
         dim = tp.shape[1]
@@ -392,7 +392,7 @@ if numba is not None:
             for d in range(dim):
                 out[lv, d, s:e] = np.sort(tp[s:e, d])
 
-    @njit(cache=True, parallel=True)
+    @njit(cache=True, parallel=True, nogil=True)
     def _knn_many(tp, lo, hi, shared, c, slack, start, end, left, right, k, stack_size, block):
         """The k-th neighbour distance at G scales in one descent: (G, n), see kth_many.
 
@@ -560,8 +560,8 @@ class KDTree:
             if split_scale is None
             else np.abs(np.broadcast_to(np.asarray(split_scale, dtype=np.float64), (d,)))
         )
-        perm, tpoints, start, end, left, right, lo, hi = _build(
-            pts, leaf_size, nodes, depth, np.ascontiguousarray(weight)
+        perm, tpoints, start, end, left, right, lo, hi = call(
+            _build, pts, leaf_size, nodes, depth, np.ascontiguousarray(weight), threads=1, rows=n
         )
         return cls(
             points=pts,
@@ -634,21 +634,10 @@ def count(
     r_tree = np.ascontiguousarray(r[tree.perm])
     with numba_threads(threads):
         level, srt = _sorted_levels(tree, tp)
-        with numba.parallel_chunksize(1):  # blocks go out one at a time, as threads free up
-            out_tree = _count(
-                tp,
-                tree.start,
-                tree.end,
-                tree.left,
-                tree.right,
-                slo,
-                shi,
-                r_tree,
-                tree.depth,
-                BLOCK,
-                level,
-                srt,
-            )
+    out_tree = call(  # blocks go out one at a time (chunk 1), as threads free up
+        _count, tp, tree.start, tree.end, tree.left, tree.right, slo, shi, r_tree, tree.depth,
+        BLOCK, level, srt, threads=threads, rows=n, chunk=1,
+    )  # fmt: skip
     out = np.empty(n, dtype=np.int64)
     out[tree.perm] = out_tree
     return out
@@ -685,11 +674,11 @@ def count_many(
     rho = np.ascontiguousarray(np.take_along_axis(rho, order, axis=1))
     rows = np.ascontiguousarray(np.take_along_axis(rows, order, axis=1))
     cs = np.ascontiguousarray(c[order])
-    with numba_threads(threads), numba.parallel_chunksize(1):
-        counts = _count_many(
-            tree.tpoints, tree.start, tree.end, tree.left, tree.right, tree.lo, tree.hi,
-            rho, rows, cs, slack_rel, slack_abs, tree.depth, BLOCK,
-        )  # fmt: skip
+    counts = call(
+        _count_many, tree.tpoints, tree.start, tree.end, tree.left, tree.right, tree.lo,
+        tree.hi, rho, rows, cs, slack_rel, slack_abs, tree.depth, BLOCK,
+        threads=threads, rows=tree.n, chunk=1,
+    )  # fmt: skip
     out_tree = np.empty_like(counts)
     np.put_along_axis(out_tree, order, counts, axis=1)
     out = np.empty_like(out_tree)
@@ -712,11 +701,11 @@ def kth_many(
         raise ValueError("scales must be positive numbers and shared a number of dimensions")
     rest = tree.points[:, shared:]
     slack = 1e-12 * float(np.max(np.abs(rest))) if rest.size else 0.0
-    with numba_threads(threads), numba.parallel_chunksize(1):
-        dist = _knn_many(
-            tree.tpoints, tree.lo, tree.hi, int(shared), c, slack, tree.start, tree.end,
-            tree.left, tree.right, int(k), _stack_size(tree), BLOCK,
-        )  # fmt: skip
+    dist = call(
+        _knn_many, tree.tpoints, tree.lo, tree.hi, int(shared), c, slack, tree.start, tree.end,
+        tree.left, tree.right, int(k), _stack_size(tree), BLOCK,
+        threads=threads, rows=tree.n, chunk=1,
+    )  # fmt: skip
     out = np.empty_like(dist)
     out[:, tree.perm] = dist
     return out

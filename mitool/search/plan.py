@@ -25,6 +25,10 @@ from BRUTE_MIN_DIM, n <= BRUTE_MAX_ROWS       brute              brute
 otherwise                                     kdtree             kdtree
 ===========================================  =================  ===============
 
+A small search of one scale (``auto``, at most SMALL_ROWS rows, one c) takes the ``tree``
+paths (``light``): numba's first kernel in a process costs more than such a search on the
+``tree`` paths, and the values are the same (the one c is counted exactly on any path).
+
 ``tree`` takes scipy's cKDTree for the kNN, scikit-learn's KDTree for counts and numpy's sorted
 search in 1-D (``sorted-numpy``), and is what every path falls back to without numba. ``brute``
 takes all pairs everywhere but 1-D counts (``sorted``); ``torch`` takes all pairs in PyTorch on
@@ -56,6 +60,10 @@ SLAB_MIN_DIM = 5
 SLAB_ROWS = 2_000
 SLAB_RANK_BYTES = 256 * 2**20
 
+#: Up to this many rows, a search of one scale on ``auto`` takes the ``tree`` paths: loading
+#: numba and its first kernel into a fresh process costs more (benchmarks/RESULTS.md, issue 21).
+SMALL_ROWS = 200
+
 
 def slabs_fit(n: int, dim: int) -> bool:
     """Whether the slab index of n points in ``dim`` dimensions keeps to SLAB_RANK_BYTES."""
@@ -86,7 +94,8 @@ class SearchPlan:
     ``path`` is what was asked for, ``device`` where the torch path runs (cpu, cuda or auto),
     ``threads`` the threads of every search (-1: all cores this process may use), ``compiled``
     whether numba is there; ``joint``, ``x``, ``t`` and ``sweep_1d`` are the decisions for n
-    rows of ``d_x`` + ``d_t`` dimensions (``d_t`` = 0: T is not searched, e.g. class labels).
+    rows of ``d_x`` + ``d_t`` dimensions (``d_t`` = 0: T is not searched, e.g. class labels);
+    ``light``: ``auto`` took the ``tree`` paths for a small search of one scale (SMALL_ROWS).
     """
 
     path: str
@@ -100,6 +109,7 @@ class SearchPlan:
     x: str
     t: str
     sweep_1d: bool
+    light: bool = False
 
     @classmethod
     def decide(
@@ -112,20 +122,25 @@ class SearchPlan:
         device: str = "cpu",
         threads: int = -1,
         compiled: bool | None = None,
+        scales: int | None = None,
     ) -> SearchPlan:
         """The plan for n rows of ``d_x`` + ``d_t`` dimensions; ``compiled`` None: whether numba
-        is installed. An unknown path, or numba's paths without numba, is a one-line error."""
+        is installed; ``scales``: how many c the estimate sweeps (None: not known), one for the
+        ``light`` paths. An unknown path, or numba's paths without numba, is a one-line
+        error."""
         check_path(path)
         compiled = compiled_available() if compiled is None else compiled
         if path in ("numba", "brute") and not compiled:
             raise MitoolError(f"--search {path} needs numba: pip install numba")
-        plan = cls(path, device, threads, compiled, n, d_x, d_t, "", "", "", False)
+        light = path == "auto" and compiled and scales == 1 and n <= SMALL_ROWS
+        plan = cls(path, device, threads, compiled, n, d_x, d_t, "", "", "", False, light)
         return cls(
             path, device, threads, compiled, n, d_x, d_t,
             joint=plan.knn_path(n, d_x + d_t),
             x=plan.count_path(n, d_x),
             t=plan.count_path(n, d_t) if d_t else "none",
-            sweep_1d=path in ("auto", "numba") and compiled and d_x == d_t == 1,
+            sweep_1d=path in ("auto", "numba") and compiled and not light and d_x == d_t == 1,
+            light=light,
         )  # fmt: skip
 
     @classmethod
@@ -138,7 +153,7 @@ class SearchPlan:
         (without neighbour indices): tree, grid, kdtree, brute or torch."""
         if self.path == "torch":
             return "torch"
-        if self.path == "tree" or not self.compiled:
+        if self.path == "tree" or not self.compiled or self.light:
             return "tree"
         if self.path == "brute":
             return "brute"
@@ -151,7 +166,7 @@ class SearchPlan:
         sorted-numpy, tree, kdtree, slabs, brute or torch."""
         if metric == "chebyshev" and self.path == "torch":
             return "torch"
-        numpy_only = self.path == "tree" or not self.compiled
+        numpy_only = self.path == "tree" or not self.compiled or self.light
         if dim == 1:
             return "sorted-numpy" if numpy_only else "sorted"
         if metric != "chebyshev" or numpy_only:

@@ -40,7 +40,7 @@ import numpy as np
 
 from mitool.search.compiled import numba
 from mitool.search.grid2d import bucket
-from mitool.search.threads import numba_threads
+from mitool.search.threads import call
 
 #: Relative widening of the search rectangles: far above the ~1e-16 rounding of c·t and x ± U.
 SLACK = 1e-13
@@ -236,7 +236,7 @@ if numba is not None:
         best[:] = np.inf
         _scan(x, t, grid, i, c, best, best_j, cells)
 
-    @njit(cache=True, parallel=True)
+    @njit(cache=True, parallel=True, nogil=True)
     def _sweep(x, t, grid, scales, k, strict, nx_out, nt_out):
         n = x.values.shape[0]
         c_lo, c_hi = scales[0], scales[scales.shape[0] - 1]
@@ -315,7 +315,7 @@ def sweep_counts_1d(
     x_rank[x_order] = np.arange(n)
     t_rank = np.empty(n, dtype=np.int64)
     t_rank[t_order] = np.arange(n)
-    grid = _rank_grid(x_rank, t_rank)
+    grid = call(_rank_grid, x_rank, t_rank, threads=1, rows=n)
     grid_c = np.asarray(scales, dtype=np.float64)
     order = np.argsort(grid_c, kind="stable")  # neighbouring c bound each other best
     sorted_c = np.ascontiguousarray(grid_c[order])
@@ -325,8 +325,7 @@ def sweep_counts_1d(
     tm = Marginal(b[cells], t_rank[cells], ts, *_buckets(ts), float(np.max(np.abs(b))))
     nx = np.empty((len(sorted_c), n), dtype=np.int32)
     nt = np.empty((len(sorted_c), n), dtype=np.int32)
-    with numba_threads(threads):
-        _sweep(xm, tm, grid, sorted_c, k, strict, nx, nt)
+    call(_sweep, xm, tm, grid, sorted_c, k, strict, nx, nt, threads=threads, rows=n)
     if np.array_equal(order, np.arange(len(order))):
         return nx, nt
     inverse = np.empty_like(order)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mitool.search.compiled import numba
-from mitool.search.threads import numba_threads
+from mitool.search.threads import call
 
 #: The prefix bitsets take at most this many bytes (the block B grows with n to keep to it).
 BUDGET = 64 * 2**20
@@ -75,7 +75,7 @@ if numba is not None:
             b, e = run_within(sorted_[d], c, c * points[i, d], r, rank[d, i])
             lo[d], hi[d] = b, e - 1
 
-    @njit(parallel=True, cache=True)
+    @njit(parallel=True, cache=True, nogil=True)
     def _slab_counts(points, sorted_, rank, c, radius):
         n, dim = points.shape
         out = np.zeros((dim, n), np.int64)
@@ -142,7 +142,7 @@ if numba is not None:
                         edge += 1
         return int(total) + edge
 
-    @njit(parallel=True, cache=True)
+    @njit(parallel=True, cache=True, nogil=True)
     def _count_rows(points, sorted_, rank, edge_rank, prefix, block, c, radius, rows, per_task):
         n, dim = points.shape
         m = len(rows)
@@ -197,7 +197,7 @@ class SlabIndex:
         sorted_ = np.ascontiguousarray(np.take_along_axis(pts, order.T, axis=0).T)
         block = _block(n, dim) if block is None else max(1, int(block))
         tail = np.ascontiguousarray(order[1:])
-        prefix = _prefix(rank[0], tail, block, -(-n // block), -(-n // 64))
+        prefix = call(_prefix, rank[0], tail, block, -(-n // block), -(-n // 64), threads=1, rows=n)
         # the edges are read along each dimension's order: their ranks lie there contiguously
         edge_rank = np.ascontiguousarray(rank.T[tail].astype(np.int32))
         return cls(pts, sorted_, rank, edge_rank, prefix, block)
@@ -205,8 +205,10 @@ class SlabIndex:
     def slab_counts(self, radius: np.ndarray, scale: float = 1.0, threads: int = -1) -> np.ndarray:
         """#{j : |c·p_jd − c·p_id| <= radius_i} for each dimension d alone, shape (D, n)."""
         r = np.ascontiguousarray(radius, dtype=np.float64)
-        with numba_threads(threads):
-            return _slab_counts(self.points, self.sorted_, self.rank, float(scale), r)
+        return call(
+            _slab_counts, self.points, self.sorted_, self.rank, float(scale), r,
+            threads=threads, rows=len(self.points),
+        )  # fmt: skip
 
     def count(
         self, radius: np.ndarray, rows: np.ndarray, scale: float = 1.0, threads: int = -1
@@ -219,11 +221,11 @@ class SlabIndex:
             raise ValueError(f"radius must have shape ({len(self.points)},), got {r.shape}")
         # rows near in dimension 0 read the same words: take them in that order
         by_rank = np.argsort(self.rank[0][rows], kind="stable")
-        with numba_threads(threads), numba.parallel_chunksize(1):
-            got = _count_rows(
-                self.points, self.sorted_, self.rank, self.edge_rank, self.prefix, self.block,
-                float(scale), r, rows[by_rank], ROWS_PER_TASK,
-            )  # fmt: skip
+        got = call(
+            _count_rows, self.points, self.sorted_, self.rank, self.edge_rank, self.prefix,
+            self.block, float(scale), r, rows[by_rank], ROWS_PER_TASK,
+            threads=threads, rows=len(self.points), chunk=1,
+        )  # fmt: skip
         out = np.empty_like(got)
         out[by_rank] = got
         return out

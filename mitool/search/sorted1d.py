@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from mitool.search.compiled import numba
-from mitool.search.threads import numba_threads
+from mitool.search.threads import call
 
 #: Places an edge is walked from a guess before galloping.
 WALK = 16
@@ -186,7 +186,7 @@ if numba is not None:
                 return b + NEAR - inside
         return left_edge_from(s, c, q, r, p, hint)
 
-    @njit(cache=True, parallel=True)
+    @njit(cache=True, parallel=True, nogil=True)
     def _count_sorted(s, x, order, r):
         n = x.shape[0]
         out = np.empty(n, dtype=np.int64)
@@ -205,8 +205,8 @@ def count_sorted(
     s: np.ndarray, x: np.ndarray, order: np.ndarray, r: np.ndarray, threads: int = -1
 ) -> np.ndarray:
     """#{j : |s_j − x_i| <= r_i} for every i, where s = x[order] is sorted (compiled)."""
-    with numba_threads(threads):
-        return _count_sorted(s, x, order, np.ascontiguousarray(r, dtype=np.float64))
+    radius = np.ascontiguousarray(r, dtype=np.float64)
+    return call(_count_sorted, s, x, order, radius, threads=threads, rows=len(s))
 
 
 def count_sorted_numpy(s: np.ndarray, x: np.ndarray, r: np.ndarray) -> np.ndarray:

@@ -9,8 +9,20 @@ it found it, so that a search never leaves the process changed.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from typing import Any, TypeVar
+
+R = TypeVar("R")
+
+#: A compiled call on at least this many rows runs in a thread of its own (:func:`call`); below
+#: it the call ends soon enough for Ctrl-C to wait for it.
+INTERRUPTIBLE_ROWS = 20_000
+#: Seconds between the caller's looks at an interruptible call (Ctrl-C is taken between them).
+POLL_S = 0.05
+#: Name of the thread that runs an interruptible compiled call (it shows in thread listings).
+KERNEL_THREAD = "mitool-kernel"
 
 
 def cores() -> int:
@@ -37,3 +49,39 @@ def numba_threads(threads: int) -> Iterator[None]:
         yield
     finally:
         numba.set_num_threads(previous)
+
+
+def call(fn: Callable[..., R], *args: Any, threads: int, rows: int, chunk: int = 0) -> R:
+    """``fn(*args)``, a compiled (numba, nogil) function, with its parallel loops on ``threads``
+    threads (and ``numba.parallel_chunksize(chunk)`` when ``chunk``).
+
+    A compiled loop cannot take a signal: from :data:`INTERRUPTIBLE_ROWS` rows, in the main
+    thread, the call runs in a daemon thread named :data:`KERNEL_THREAD` while the caller waits
+    in steps of :data:`POLL_S`, so that Ctrl-C raises KeyboardInterrupt here at once (issue 21:
+    it once waited 45 s for a search to end). The call itself cannot be stopped: the command
+    line ends the process after Ctrl-C (``mitool.cli.run``). The result is the same either way.
+    """
+
+    def run() -> R:
+        import numba
+
+        with numba_threads(threads), numba.parallel_chunksize(chunk) if chunk else nullcontext():
+            return fn(*args)
+
+    if rows < INTERRUPTIBLE_ROWS or threading.current_thread() is not threading.main_thread():
+        return run()
+    done: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            done["value"] = run()
+        except BaseException as exc:  # noqa: BLE001 (raised again in the caller)
+            done["error"] = exc
+
+    worker = threading.Thread(target=work, name=KERNEL_THREAD, daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(POLL_S)
+    if "error" in done:
+        raise done["error"]
+    return done["value"]
