@@ -79,6 +79,7 @@ def test_transformations_keep_x():
 # --- the paper's evidence ---------------------------------------------------------------------
 
 
+@pytest.mark.slow  # about 10 s: with the statistical suites
 def test_scale_plain_ksg_fails_and_the_normalized_pass():
     r = check_scale(jobs=1)
     assert r.grid == SCALE_FACTORS and r.grid[r.reference_index] == 1.0 and len(r.grid) == 26

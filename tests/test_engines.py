@@ -42,7 +42,7 @@ def ray_started():
     ray.shutdown()
 
 
-@pytest.fixture(params=["dask", "ray"])
+@pytest.fixture(params=["dask", pytest.param("ray", marks=pytest.mark.slow)])  # Ray: 6 s start
 def where(request):
     """``{"backend": ..., "address": ...}`` for each engine (Ray: the open connection)."""
     if request.param == "dask":
@@ -149,6 +149,7 @@ def test_shared_arrays_are_those_that_several_tasks_take():
     assert [id(a) for a in shared_arrays(tasks)] == [id(table)]
 
 
+@pytest.mark.slow
 def test_ray_puts_the_table_once(ray_started, monkeypatch):
     import ray
 
@@ -223,6 +224,7 @@ def test_dask_errors():
         pass
 
 
+@pytest.mark.slow
 def test_ray_errors(ray_started, monkeypatch):
     import ray
 

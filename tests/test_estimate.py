@@ -159,6 +159,7 @@ def test_local_norm_is_ksg_of_standardised_data(gauss_pair):
 # --- ties, duplicates and constant columns -----------------------------------------------------
 
 
+@pytest.mark.slow  # about 10 s: with the statistical suites
 def test_one_hot_categories_give_log_16():
     rng = np.random.default_rng(7)
     labels = rng.integers(0, 16, 5000)
