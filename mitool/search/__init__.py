@@ -11,7 +11,8 @@ Where a count is computed (docs/search.md has the conventions and the exactness 
   values within r), :mod:`~mitool.search.grid2d` (a uniform 2-D grid),
   :mod:`~mitool.search.rank_grid` (the whole 1-D scale sweep on a grid of ranks),
   :mod:`~mitool.search.kdtree`, :mod:`~mitool.search.slabs` (sorted slabs and bitsets),
-  :mod:`~mitool.search.all_pairs` (numba) and :mod:`~mitool.search.torch_pairs` (PyTorch);
+  :mod:`~mitool.search.all_pairs` (numba) and :mod:`~mitool.search.torch_pairs` (PyTorch),
+  and :mod:`~mitool.search.strips` (one column against one, for the many columns of a screen);
 - :mod:`~mitool.search.compiled` (numba or not, the k-best list) and
   :mod:`~mitool.search.threads` (cores, and numba's thread count restored after each call).
 
