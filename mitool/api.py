@@ -209,6 +209,10 @@ def estimate(
     check_symbols(spec, x, t, names)
     grid = _check_scales(scales) if spec.sweeps_scale and norm in GLOBAL_NORMS else (1.0,)
     search, device = _check_search(spec.family, search, device)
+    if progress and spec.uses_k and search == "auto":  # a person's first run on a terminal
+        from mitool.search.warm import tree_while_cold
+
+        search = tree_while_cold(len(x))
     if spec.family == "neural" and device != "cpu":
         options = {"device": device, **(options or {})}
     settings = spec.make_options(options)
