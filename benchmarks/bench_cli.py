@@ -6,8 +6,9 @@ Cells, each the median of ``--repeats`` runs in a fresh process (wall time):
 - start-up: ``mitool --help``, ``mitool --version``, ``mitool estimate --help``, beside
   ``python -c "import numpy"`` (the reference: the target is at most 0.3 s or 2x it);
 - the sample data (``mitool estimate sample_data/x.npy sample_data/t.npy``): the first run with
-  numba's cache empty (``NUMBA_CACHE_DIR`` pointed at a new folder, as after an install), then
-  warm runs;
+  numba's cache empty (``NUMBA_CACHE_DIR`` pointed at a new folder, as after an install), in a
+  pipe (it compiles) and on a pseudo-terminal (scipy's trees while a background process
+  compiles), then warm runs;
 - the default estimate (auto, with its interval) against the point estimate alone (``-B 0``) at
   three sizes, 1-D and 5-D: the ratio is what the interval costs;
 - a tiny input (n = 10) with the defaults.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -50,6 +52,16 @@ def timed(argv: list[str], env: dict[str, str] | None = None, repeats: int = 1) 
         if done.returncode != 0:
             raise SystemExit(f"{' '.join(argv)} failed: {done.stderr.strip()[-400:]}")
     return statistics.median(times)
+
+
+def timed_on_terminal(argv: list[str], env: dict[str, str]) -> float | None:
+    """Wall seconds of one run of ``argv`` on a pseudo-terminal (util-linux ``script``), as a
+    person's first run goes (a progress bar, and scipy's trees while numba's cache is cold);
+    None where ``script`` is missing."""
+    script = shutil.which("script")
+    if script is None:
+        return None
+    return timed([script, "-qec", shlex.join(argv), "/dev/null"], env=env)
 
 
 def _pair(n: int, d: int, folder: str) -> tuple[str, str]:
@@ -90,7 +102,14 @@ def run(
             env = {**(base or os.environ), "NUMBA_CACHE_DIR": os.path.join(folder, "numba-cache")}
             first = timed([*command, "estimate", *sample], env=env)
             warm = timed([*command, "estimate", *sample], env=env, repeats=repeats)
-            rows.append(("sample data, first run (numba cache empty)", first, first / warm))
+            rows.append(("sample data, first run, no terminal (compiles)", first, first / warm))
+            cold = {**env, "NUMBA_CACHE_DIR": os.path.join(folder, "numba-cache-terminal")}
+            on_terminal = timed_on_terminal([*command, "estimate", *sample], cold)
+            if on_terminal is not None:
+                rows.append(
+                    ("sample data, first run on a terminal", on_terminal, on_terminal / warm)
+                )
+                subprocess.run([sys.executable, "-m", "mitool.search.warm"], env=cold, check=False)
             rows.append(("sample data, warm", warm, 1.0))
         if "interval" in cells:
             for d in (1, 5):
