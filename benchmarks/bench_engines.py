@@ -66,6 +66,7 @@ def main() -> None:
         return on_engine(fn, tasks, backend)
 
     mitool.parallel._on_engine = measured
+    load_remote = os.getloadavg()[0]
     started = time.perf_counter()
     with distributed.LocalCluster(
         n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None
@@ -82,13 +83,17 @@ def main() -> None:
     print(
         f"screen of {args.features:,} features x n = {args.rows:,}, ksg/rank, "
         f"B = {args.resamples}, P = {args.permutations} (pooled), FDR 0.05; "
-        f"{os.cpu_count()} cores, load average {load:.1f}"
+        f"{os.cpu_count()} cores shared with other work"
     )
-    print(f"  in this process (jobs=None): {local_s:.1f} s; {len(local.selected)} selected")
+    print(
+        f"  in this process (jobs=None): {local_s:.1f} s; {len(local.selected)} selected "
+        f"(load average {load:.1f} before)"
+    )
     print(
         f"  local Dask cluster, {args.workers} workers x 1 thread: {remote_s:.1f} s "
         f"(+ {start_s:.1f} s to start the cluster); ratio Dask / in-process "
-        f"{remote_s / local_s:.2f}"
+        f"{remote_s / local_s:.2f} (load average {load_remote:.1f} before, "
+        f"{os.getloadavg()[0]:.1f} after)"
     )
     print(f"  results identical: {a == b}")
     print(
