@@ -47,7 +47,11 @@ def timed(argv: list[str], env: dict[str, str] | None = None, repeats: int = 1) 
     times = []
     for _ in range(repeats):
         started = time.perf_counter()
-        done = subprocess.run(argv, capture_output=True, text=True, env=env)
+        # from a neutral folder: `python -m` puts the working folder first on sys.path, which
+        # would shadow the checkout that PYTHONPATH names
+        done = subprocess.run(
+            argv, capture_output=True, text=True, env=env, cwd=tempfile.gettempdir()
+        )
         times.append(time.perf_counter() - started)
         if done.returncode != 0:
             raise SystemExit(f"{' '.join(argv)} failed: {done.stderr.strip()[-400:]}")
@@ -84,7 +88,7 @@ def run(
 ) -> list[tuple]:
     """Every cell's rows (name, seconds, ratio); ``path``: a checkout put first on PYTHONPATH
     (the previous commit, run with this interpreter)."""
-    base = {**os.environ, "PYTHONPATH": path} if path else None
+    base = {**os.environ, "PYTHONPATH": root if path is None else path}
     rows: list[tuple] = []
     sample = [
         os.path.join(root, "sample_data", "x.npy"),
@@ -109,7 +113,12 @@ def run(
                 rows.append(
                     ("sample data, first run on a terminal", on_terminal, on_terminal / warm)
                 )
-                subprocess.run([sys.executable, "-m", "mitool.search.warm"], env=cold, check=False)
+                subprocess.run(
+                    [sys.executable, "-m", "mitool.search.warm"],
+                    env=cold,
+                    check=False,
+                    cwd=tempfile.gettempdir(),
+                )
             rows.append(("sample data, warm", warm, 1.0))
         if "interval" in cells:
             for d in (1, 5):
@@ -143,7 +152,7 @@ def main() -> None:
     if args.previous:
         theirs = run(cells, args.repeats, _mitool(), root, args.previous, sizes)
     elif args.against:
-        theirs = run(cells, args.repeats, [args.against], root, sizes=sizes)
+        theirs = run(cells, args.repeats, [args.against], root, "", sizes)  # its own install
     print(f"| cell | seconds | ratio |{' other (s) | ours / other |' if theirs else ''}")
     print(f"|---|---|---|{'---|---|' if theirs else ''}")
     for i, (name, seconds, ratio) in enumerate(ours):
