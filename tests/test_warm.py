@@ -13,9 +13,10 @@ from mitool.search import warm
 
 
 @pytest.fixture
-def spawned(monkeypatch):
+def spawned(monkeypatch, tmp_path):
     calls = []
     monkeypatch.setattr(warm.subprocess, "Popen", lambda argv, **kw: calls.append((argv, kw)))
+    monkeypatch.setattr(warm, "lock_path", lambda: str(tmp_path / "warm.lock"))
     return calls
 
 
@@ -24,7 +25,9 @@ def test_cold_cache_takes_the_trees_and_starts_the_compile(monkeypatch, spawned,
     assert warm.tree_while_cold(2000) == "tree"
     assert "not compiled on this machine yet" in capsys.readouterr().err
     ((argv, kw),) = spawned
-    assert argv == [sys.executable, "-m", "mitool.search.warm"] and kw["start_new_session"]
+    assert argv[:3] == [sys.executable, "-m", "mitool.search.warm"] and kw["start_new_session"]
+    assert argv[3] == warm.lock_path()
+    assert warm.tree_while_cold(2000) == "tree" and len(spawned) == 1  # one compile at a time
 
 
 def test_warm_cache_or_large_n_keeps_auto(monkeypatch, spawned, capsys):
@@ -53,3 +56,9 @@ def test_a_cold_first_run_gives_the_same_numbers_on_the_trees(monkeypatch, spawn
 
 def test_the_background_compile_runs_every_case():
     warm.warm(rows=120)  # every WARM_CASES estimate completes on the numba path
+
+
+def test_the_lock_is_taken_once_and_a_stale_one_taken_over(tmp_path):
+    lock = str(tmp_path / "warm.lock")
+    assert warm.claim(lock) and not warm.claim(lock)
+    assert warm.claim(lock, stale=-1.0)  # older than "stale": its process died

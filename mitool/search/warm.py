@@ -12,8 +12,12 @@ for the next run: ``python -m mitool.search.warm`` runs small estimates on every
 
 from __future__ import annotations
 
+import contextlib
+import os
 import subprocess
 import sys
+import tempfile
+import time
 import warnings
 
 import numpy as np
@@ -25,6 +29,8 @@ from mitool.search.compiled import uncompiled
 COLD_ROWS = 20_000
 #: The plan's paths whose kernels a first run would compile (:data:`compiled.PROBES`).
 CORE_PATHS = frozenset({"kdtree", "sorted", "grid"})
+#: A background compile's lock older than this is taken as left by a process that died.
+STALE_LOCK_S = 600.0
 #: What the background process estimates on: (d_x, d_t, estimator, norm) on every compiled
 #: path: the 1-D sweep, the 2-D grid, mitool's kd-tree, the slab index and all pairs.
 WARM_CASES = (
@@ -54,15 +60,41 @@ def tree_while_cold(n: int, *, start: bool = True) -> str:
         file=sys.stderr,
         flush=True,
     )
-    if start:
+    lock = lock_path()
+    if start and claim(lock):  # one background compile at a time (a loop of first runs)
         subprocess.Popen(  # noqa: S603 (this interpreter, this module)
-            [sys.executable, "-m", "mitool.search.warm"],
+            [sys.executable, "-m", "mitool.search.warm", lock],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,  # outlives the command, and Ctrl-C does not reach it
         )
     return "tree"
+
+
+def lock_path() -> str:
+    """The lock file of this user's background compile (in the temporary folder)."""
+    user = os.getuid() if hasattr(os, "getuid") else os.getpid()
+    return os.path.join(tempfile.gettempdir(), f"mitool-warm-{user}.lock")
+
+
+def claim(lock: str, stale: float = STALE_LOCK_S) -> bool:
+    """Create ``lock`` (True), unless another compile holds it (False); a lock older than
+    ``stale`` seconds is taken over."""
+    for _ in range(2):
+        try:
+            os.close(os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            return True
+        except FileExistsError:
+            try:
+                if time.time() - os.path.getmtime(lock) < stale:
+                    return False
+                os.remove(lock)
+            except OSError:
+                return False
+        except OSError:  # an unwritable temporary folder: no background compile
+            return False
+    return False
 
 
 def warm(rows: int = 400, seed: int = 0) -> None:
@@ -80,8 +112,11 @@ def warm(rows: int = 400, seed: int = 0) -> None:
 
 
 if __name__ == "__main__":
-    import os
-
     if hasattr(os, "nice"):
         os.nice(10)  # the user's next command first
-    warm()
+    try:
+        warm()
+    finally:
+        if len(sys.argv) > 1:  # the lock tree_while_cold claimed for this process
+            with contextlib.suppress(OSError):
+                os.remove(sys.argv[1])
