@@ -41,7 +41,7 @@ from mitool.resample import (
 from mitool.result import UNITS, CurvePoint, MIResult, convert
 from mitool.search.plan import SEARCH_PATHS, SearchPlan, check_path
 from mitool.ties import JITTER, TieStats, break_ties, jitter, tie_stats
-from mitool.validate import check_pair, rows
+from mitool.validate import MAX_SEED, check_pair, rows, whole_number
 
 if TYPE_CHECKING:  # loads scipy's trees: on first use of given
     from mitool.conditional import ConditionalResult
@@ -190,7 +190,7 @@ def estimate(
     if units not in UNITS:
         raise MitoolError(f"unknown units '{units}'; choose one of: {', '.join(UNITS)}")
     _check_resampling(ci, resamples, ci_method, permutations)
-    k, seed = _whole(k, "k", 1), _whole(seed, "seed", 0)
+    k, seed = whole_number(k, "k", 1), whole_number(seed, "seed", 0, MAX_SEED)
     resolve_jobs(jobs)
 
     x, t, dropped = check_pair(x, t, k=k, names=names, drop_nan=drop_nan)
@@ -483,25 +483,6 @@ def _check_search(family: str, search: str, device: str | None) -> tuple[str, st
     if family == "knn" and search == "auto" and device in ("cuda", "auto"):
         search = "torch"  # the GPU path: chunked all-pairs in float64
     return search, device or "cpu"
-
-
-#: Seeds are whole numbers in [0, 2^63): what every numpy generator takes.
-MAX_SEED = 2**63
-
-
-def _whole(value: object, name: str, least: int) -> int:
-    """``value`` as an int (an integral float such as 3.0 is accepted), at least ``least`` (and
-    below :data:`MAX_SEED` for a seed), or a one-line error."""
-    whole = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-    if not whole and isinstance(value, (float, np.floating)) and float(value).is_integer():
-        value, whole = int(value), True
-    if not whole:
-        raise MitoolError(f"{name} must be a whole number, got {value!r}")
-    value = int(value)
-    if value < least or (name == "seed" and value >= MAX_SEED):
-        bound = f"from {least} to 2^63 - 1" if name == "seed" else f"at least {least}"
-        raise MitoolError(f"{name} must be {bound}, got {value}")
-    return value
 
 
 def _check_resampling(ci: float, resamples: int, ci_method: str, permutations: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any, Optional
 
 from typer.core import TyperCommand, TyperGroup
@@ -72,3 +73,19 @@ def side_names(
         return f"{label} ({side})" if one_table and tag_sides else label
 
     return name(tx, selected[0], "X"), name(tt, selected[1], "T")
+
+
+def say(message: str) -> None:
+    """One line on stderr (warnings and notes; stdout stays the result)."""
+    print(message, file=sys.stderr)
+
+
+def split_list(text: Optional[str], option: str) -> Optional[list[str]]:
+    """A comma-separated option as its items (None when not given); an empty list is a
+    one-line error naming ``option``."""
+    if text is None:
+        return None
+    items = [c.strip() for c in text.split(",") if c.strip()]
+    if not items:
+        raise MitoolError(f"{option} is empty (got '{text}')")
+    return items

@@ -8,7 +8,6 @@ and print; errors are :class:`mitool.errors.MitoolError` lines (exit status 2 th
 from __future__ import annotations
 
 import json
-import sys
 import warnings
 from typing import TYPE_CHECKING, Optional
 
@@ -17,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from mitool.cli_format import PlainUsage
+from mitool.cli_format import PlainUsage, say, split_list
 from mitool.errors import InputError, MitoolError, MitoolWarning
 
 if TYPE_CHECKING:  # the data path loads when a command runs, so --help starts at once
@@ -29,19 +28,6 @@ STDIN = "-"
 SOURCE_HELP = ".npy, .npz:key, .h5:/dataset, .parquet or .csv; '-' reads standard input"
 SEP_HELP = "CSV field separator, e.g. ';' or tab (default: found from the first line)."
 FORMAT_HELP = "Format of '-' (csv or npy) or of a file with another extension."
-
-
-def _say(message: str) -> None:
-    print(message, file=sys.stderr)
-
-
-def _split(text: Optional[str], option: str) -> Optional[list[str]]:
-    if text is None:
-        return None
-    items = [c.strip() for c in text.split(",") if c.strip()]
-    if not items:
-        raise MitoolError(f"{option}: empty list '{text}'")
-    return items
 
 
 def _label(table: FileTable, chosen: Optional[list[str]]) -> str:
@@ -88,14 +74,14 @@ def entropy_cmd(
     from mitool.entropies import entropy
     from mitool.io import load_table
 
-    chosen = _split(cols, "--cols")
+    chosen = split_list(cols, "--cols")
     table = load_table(x, columns=chosen, fmt=fmt, sep=sep)
     name = _label(table, chosen)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MitoolWarning)
         result = entropy(table.data, k=k, discrete=discrete, units=units, seed=seed, name=name)
     for note in result.warnings:
-        _say(f"mitool: warning: {note}")
+        say(f"mitool: warning: {note}")
     if as_json:
         print(json.dumps({**result.to_dict(), "version": __version__}, allow_nan=False))
         return
@@ -193,7 +179,7 @@ def show_cmi(result: ConditionalResult, names: tuple[str, str, str], as_json: bo
     from mitool import __version__
 
     for note in result.warnings:
-        _say(f"mitool: warning: {note}")
+        say(f"mitool: warning: {note}")
     if as_json:
         print(json.dumps({**result.to_dict(), "version": __version__}, allow_nan=False))
         return
@@ -238,9 +224,9 @@ def load_triple(
     from mitool.io import load_pair, load_table
 
     xc, tc, zc = (
-        _split(x_cols, "--x-cols"),
-        _split(t_cols, "--t-cols"),
-        _split(z_cols, "--z-cols"),
+        split_list(x_cols, "--x-cols"),
+        split_list(t_cols, "--t-cols"),
+        split_list(z_cols, "--z-cols"),
     )
     if t is not None and z is None:
         raise MitoolError("give Z as a third source (X T Z), or one table with --t-cols, --z-cols")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from typing import TYPE_CHECKING, Optional
 
 import typer
@@ -15,9 +14,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from mitool.cli_format import PlainUsage
+from mitool.cli_format import PlainUsage, say, split_list
 from mitool.engines import ADDRESS_HELP, BACKEND_HELP, SCHEDULER_HELP, resolve_address
-from mitool.errors import MitoolError
 from mitool.plotting import require
 from mitool.progress import stderr_is_terminal
 
@@ -44,19 +42,6 @@ NULL_HELP = (
     "rank norm) "
     "or auto (pooled where exact)."
 )
-
-
-def _say(message: str) -> None:
-    print(message, file=sys.stderr)
-
-
-def _split(text: Optional[str], option: str) -> Optional[list[str]]:
-    if text is None:
-        return None
-    items = [c.strip() for c in text.split(",") if c.strip()]
-    if not items:
-        raise MitoolError(f"{option} is empty")
-    return items
 
 
 def _number(value: Optional[float]) -> str:
@@ -143,7 +128,7 @@ def screen_cmd(
     result = screen(
         table,
         target,
-        features=_split(features, "--features"),
+        features=split_list(features, "--features"),
         groups=groups,
         estimator=estimator,
         norm=norm,
@@ -181,15 +166,15 @@ def screen_cmd(
 
 def _warn_screen(result: ScreenResult) -> None:
     for note in result.notes:
-        _say(f"mitool: warning: {note}")
+        say(f"mitool: warning: {note}")
     said = 0
     noted = [r for r in result.rows if r.notes or r.error]
     for row in noted[:MAX_WARNINGS]:
         for note in ([row.error] if row.error else []) + list(row.notes[:1]):
-            _say(f"mitool: warning: {row.feature}: {note}")
+            say(f"mitool: warning: {row.feature}: {note}")
             said += 1
     if len(noted) > MAX_WARNINGS:
-        _say(f"mitool: warning: {len(noted) - MAX_WARNINGS} more feature(s) with notes (--json)")
+        say(f"mitool: warning: {len(noted) - MAX_WARNINGS} more feature(s) with notes (--json)")
 
 
 def _screen_table(result: ScreenResult) -> Table:
@@ -321,7 +306,7 @@ def pairwise_cmd(
 
     result = pairwise(
         table,
-        columns=_split(columns, "--columns"),
+        columns=split_list(columns, "--columns"),
         estimator=estimator,
         norm=norm,
         k=k,
@@ -340,7 +325,7 @@ def pairwise_cmd(
         address=resolve_address(address, scheduler),
     )
     for note in result.notes:
-        _say(f"mitool: warning: {note}")
+        say(f"mitool: warning: {note}")
     if out is not None:
         result.write(out)
     if plot is not None:

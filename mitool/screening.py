@@ -60,6 +60,7 @@ import numpy as np
 from mitool.engines import check_engine, engine
 from mitool.errors import InputError, MitoolError, MitoolWarning
 from mitool.search.strips import CONSTANT, COSTLY, OK, ksg_columns, ksg_permuted, ksg_value
+from mitool.validate import MAX_SEED, whole_number
 
 #: The estimator name that lets :func:`mitool.estimate` diagnose each feature and choose.
 AUTO = "auto"
@@ -71,8 +72,6 @@ FAST_NORMS = ("none", "local", "rank")
 NULLS = ("auto", "feature", "pooled")
 #: Redundancy-aware selections (greedy): mRMR (Peng et al. 2005) and JMI (Yang & Moody 1999).
 SELECTIONS = ("mrmr", "jmi")
-#: Seeds are whole numbers in [0, 2^63), what every numpy generator (and ``estimate``) takes.
-MAX_SEED = 2**63
 
 
 @dataclass(frozen=True)
@@ -475,19 +474,6 @@ class _Plan:
     def compiled(self) -> bool:
         """KSG under a norm the compiled pass takes (on 1-D, tie-free features)."""
         return self.estimator == "ksg" and self.norm in FAST_NORMS and self.search != "torch"
-
-
-def _whole(value: object, name: str, least: int, below: int | None = None) -> int:
-    whole = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-    if not whole and isinstance(value, (float, np.floating)) and float(value).is_integer():
-        value, whole = int(value), True
-    if not whole:
-        raise MitoolError(f"{name} must be a whole number, got {value!r}")
-    value = int(value)
-    if value < least or (below is not None and value >= below):
-        bound = f"from {least} to {below - 1}" if below is not None else f"at least {least}"
-        raise MitoolError(f"{name} must be {bound}, got {value}")
-    return value
 
 
 def _check_options(
@@ -1269,14 +1255,14 @@ def screen(
     """
     started = time.perf_counter()
     norm = _check_options(estimator, norm, units, resamples, permutations, ci, fdr, null)
-    k = _whole(k, "k", 1)
-    seed = _whole(seed, "seed", 0, MAX_SEED)
+    k = whole_number(k, "k", 1)
+    seed = whole_number(seed, "seed", 0, MAX_SEED)
     resamples, permutations = (
-        _whole(resamples, "resamples", 0),
-        _whole(permutations, "permutations", 0),
+        whole_number(resamples, "resamples", 0),
+        whole_number(permutations, "permutations", 0),
     )
     if top is not None:
-        top = _whole(top, "top", 1)
+        top = whole_number(top, "top", 1)
     if select is not None and select not in SELECTIONS:
         raise MitoolError(f"unknown selection '{select}'; choose one of: {', '.join(SELECTIONS)}")
     from mitool.parallel import resolve_jobs
@@ -1577,9 +1563,9 @@ def pairwise(
     """
     started = time.perf_counter()
     norm = _check_options(estimator, norm, units, 0, permutations, 0.95, fdr, null)
-    k = _whole(k, "k", 1)
-    seed = _whole(seed, "seed", 0, MAX_SEED)
-    permutations = _whole(permutations, "permutations", 0)
+    k = whole_number(k, "k", 1)
+    seed = whole_number(seed, "seed", 0, MAX_SEED)
+    permutations = whole_number(permutations, "permutations", 0)
     from mitool.parallel import resolve_jobs
 
     resolve_jobs(jobs)

@@ -4,10 +4,28 @@ from __future__ import annotations
 
 import numpy as np
 
-from mitool.errors import InputError
+from mitool.errors import InputError, MitoolError
 
 #: float64 holds every integer up to 2^53 exactly, and not all beyond.
 EXACT_INTEGERS = 2**53
+#: Seeds are whole numbers in [0, 2^63): what every numpy generator takes.
+MAX_SEED = 2**63
+
+
+def whole_number(value: object, name: str, least: int, below: int | None = None) -> int:
+    """``value`` as an int (an integral float such as 3.0 is accepted), at least ``least`` and
+    below ``below`` when given, or a one-line error naming ``name``."""
+    whole = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if not whole and isinstance(value, (float, np.floating)) and float(value).is_integer():
+        value, whole = int(value), True
+    if not whole:
+        raise MitoolError(f"{name} must be a whole number, got {value!r}")
+    value = int(value)
+    if value < least or (below is not None and value >= below):
+        top = "2^63 - 1" if below == MAX_SEED else str(below - 1) if below is not None else ""
+        bound = f"from {least} to {top}" if below is not None else f"at least {least}"
+        raise MitoolError(f"{name} must be {bound}, got {value}")
+    return value
 
 
 def as_samples(a: object, name: str) -> np.ndarray:
