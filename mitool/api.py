@@ -89,9 +89,10 @@ def estimate(
     given : Z, an array-like of shape (n,) or (n, d_z): estimate the conditional MI
         I(X; T | Z) by :func:`mitool.conditional_mi` (KSG-CMI of Frenzel & Pompe 2007, Eq. 6,
         in the form of Vejmelka & Paluš 2008, Eq. 14; stratified by a discrete Z, the chain
-        rule for a discrete X or T) and return its :class:`~mitool.conditional.ConditionalResult`.
-        ``auto`` is then the only estimator: it routes by which variables are discrete; the
-        norm (default ``local``; ``none``, ``local``, ``rank``, ``global``, ``global-linf``)
+        rule for a discrete X or T; KSG-CMI with the copula bias correction) and return its
+        :class:`~mitool.conditional.ConditionalResult`. ``auto`` is then the only estimator:
+        it routes by which variables are discrete; the norm (default ``rank``; ``none``,
+        ``local``, ``rank``, ``global``, ``global-linf``)
         applies to Z as to X and T; ``permutations`` runs the local permutation test of
         Runge (2018), T permuted among rows with nearby Z, never a plain shuffle. k, units,
         seed and jobs apply; ``names`` may name Z third. Settings without a counterpart

@@ -23,8 +23,33 @@ Three routes, chosen from which variables are discrete (few distinct rows, as
     Î(L; O | Z) = Î(L; (O, Z)) − Î(L; Z), each term by ``ross`` with L as the labels. Both
     terms carry Ross's bias; their difference cancels part of it.
 
+Bias correction (``correction="copula"``, the default, on the ``ksg-cmi`` route). KSG-CMI reads
+far too low when X, T and Z together span many dimensions and the dependence is strong (at
+n = 5000 and 5 columns each, 0.16 nats where the truth is 0.72), because the k-th neighbour of
+a 15-dimensional point is far away and the marginal counts are biased by how the density
+changes across that distance (Kraskov et al. 2004, §II.C; Gao et al. 2015). The correction
+estimates that bias by a parametric bootstrap under the data's own Gaussian copula and
+subtracts it:
+
+    Î_c = Î_KSG(data) + I_G(R̂) − mean_r Î_KSG(S_r),
+
+where R̂ is the correlation matrix of the normal scores of every column of (X, T, Z) (the
+copula correlation of Ince et al. 2017, invariant to increasing maps of each column),
+I_G(R̂) = ½ log(|R̂_xz| |R̂_tz| / (|R̂_z| |R̂_xtz|)) is the exact CMI of a Gaussian with that
+correlation (:func:`gaussian_cmi`), and S_1 … S_R (R = :data:`SURROGATES`) are samples of n rows
+from N(0, R̂), normalised as the data were and estimated with the same k. For data whose copula
+is Gaussian the surrogates have the data's distribution after normalisation, so their bias is
+the data's bias (to sampling error), whatever the dimension. For other data it is the bias of
+the Gaussian part of the dependence; as n grows both KSG terms tend to their truths and the
+correction to 0, so the corrected estimator stays consistent wherever KSG-CMI is (unlike the
+Gaussian-copula CMI itself, which is neither consistent nor a bound for non-Gaussian copulas).
+The ``rank`` norm (the default) gives data and surrogates the same marginals. The correction
+costs R more KSG-CMI runs; the permutation test compares the uncorrected statistic with its
+null (the correction is a shift that does not change what the test asks).
+
 Every norm is applied to each continuous variable (X, T and Z alike) before the estimate:
-``none``, ``local`` (each column by its sd), ``rank`` (normal scores of each column's ranks),
+``none``, ``local`` (each column by its sd), ``rank`` (normal scores of each column's ranks; the
+default),
 ``global`` and ``global-linf`` (each variable by one spread; there is no maximum over a scale
 c here). ``local`` and ``rank`` make the estimate invariant to each column's units. Rows of
 (x, t, z) that repeat are separated by mitool's seeded jitter (:mod:`mitool.ties`).
@@ -68,6 +93,11 @@ CMI_NORMS = ("none", "local", "rank", "global", "global-linf")
 NULLS = ("local", "shuffle")
 #: The three routes (module docstring).
 METHODS = ("ksg-cmi", "stratified", "chain-rule")
+#: The bias corrections of the ``ksg-cmi`` route (module docstring): ``copula`` or ``none``.
+CORRECTIONS = ("copula", "none")
+#: R, the Gaussian-copula surrogates whose mean KSG-CMI estimates the bias. Each adds one
+#: KSG-CMI run; two keep the correction's own sd below the estimate's (√(1/2) of it).
+SURROGATES = 2
 
 
 @dataclass(frozen=True)
@@ -83,6 +113,14 @@ class ConditionalResult:
     d_x, d_t, d_z : columns of X, T and Z.
     k : neighbours.
     norm : the norm applied to each continuous variable.
+    correction : ``copula`` when the copula bias correction was applied (module docstring),
+        ``none`` otherwise (asked for, skipped, or a stratified or chain-rule route).
+    statistic : the estimate before the correction (KSG-CMI itself), in ``units``: what the
+        permutation test compares with its null. Equal to ``value`` without a correction.
+    copula_cmi : I_G(R̂), the exact CMI of the Gaussian with the data's copula correlation, in
+        ``units`` (None without the correction).
+    surrogate_cmi : the mean KSG-CMI of the Gaussian-copula surrogates, in ``units``; the
+        correction added is copula_cmi − surrogate_cmi (None without it).
     discrete : which of X, T, Z were read as discrete.
     strata : the number of values of a discrete Z (None otherwise).
     jittered : whether repeated rows were separated by jitter.
@@ -105,6 +143,10 @@ class ConditionalResult:
     d_z: int
     k: int
     norm: str
+    correction: str
+    statistic: float
+    copula_cmi: float | None
+    surrogate_cmi: float | None
     discrete: dict[str, bool]
     strata: int | None
     jittered: bool
@@ -154,7 +196,8 @@ def conditional_mi(
     z: object,
     *,
     k: int = 3,
-    norm: str = "local",
+    norm: str = "rank",
+    correction: str = "copula",
     seed: int = 0,
     permutations: int = 0,
     local_neighbors: int = 5,
@@ -168,17 +211,20 @@ def conditional_mi(
     For continuous data this is the KSG-CMI of Frenzel & Pompe (2007, Eq. 6), in the form of
     Vejmelka & Paluš (2008, Eq. 14): Î(X; T | Z) = ψ(k) − ⟨ψ(n_xz + 1) + ψ(n_tz + 1) −
     ψ(n_z + 1)⟩, max-norm, ε_i the k-th neighbour distance in (x, t, z), counts strictly within
-    ε_i in each marginal space, row i excluded. A discrete Z is conditioned on exactly
-    (stratified), and a discrete X or T with a continuous Z goes through the chain rule; see
-    the module docstring.
+    ε_i in each marginal space, row i excluded, plus the copula bias correction
+    Î_KSG + I_G(R̂) − mean_r Î_KSG(S_r) of the module docstring. A discrete Z is conditioned
+    on exactly (stratified), and a discrete X or T with a continuous Z goes through the chain
+    rule; see the module docstring.
 
     Parameters
     ----------
     x, t, z : array-likes of shape (n,) or (n, d); rows are samples.
     k : neighbours (the joint-space k of the estimator).
-    norm : ``none``, ``local``, ``rank``, ``global`` or ``global-linf``, applied to each
-        continuous variable, Z included.
-    seed : seeds the tie jitter and the permutations.
+    norm : ``none``, ``local``, ``rank`` (default), ``global`` or ``global-linf``, applied to
+        each continuous variable, Z included.
+    correction : ``copula`` (default: subtract KSG-CMI's bias on Gaussian-copula surrogates,
+        :data:`SURROGATES` more runs) or ``none``; it applies to the ``ksg-cmi`` route only.
+    seed : seeds the tie jitter, the surrogates and the permutations.
     permutations : P, the permutations behind the test of conditional independence (0: none).
     local_neighbors : for the local permutation, the size of each row's neighbourhood in Z
         (the row itself included) from which its T is drawn (Runge 2018 used 5-10).
@@ -200,13 +246,21 @@ def conditional_mi(
     """
     started = time.perf_counter()
     _check_options(k, norm, null, units, permutations, local_neighbors)
+    if correction not in CORRECTIONS:
+        raise MitoolError(
+            f"unknown correction '{correction}'; choose one of: {', '.join(CORRECTIONS)}"
+        )
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise MitoolError(f"seed must be a whole number of at least 0 (got {seed})")
     resolve_jobs(jobs)
     x, t, z = _check_triple(x, t, z, k, names)
     notes: list[str] = []
     problem, jittered = _prepare(x, t, z, k=k, norm=norm, seed=seed, names=names, notes=notes)
-    value = _statistic(problem, None, notes)
+    statistic = _statistic(problem, None, notes)
+    copula = None
+    if correction == "copula" and problem.method == "ksg-cmi":
+        copula = copula_correction(problem, norm, seed, jobs, notes)
+    value = statistic if copula is None else statistic + copula[0] - copula[1]
 
     p_value = null_mean = null_sd = None
     if permutations:
@@ -215,7 +269,7 @@ def conditional_mi(
                 f"local_neighbors = {local_neighbors} must be below n = {len(x)} rows"
             )
         null_values = _null_distribution(problem, null, permutations, local_neighbors, seed, jobs)
-        p_value = float((1 + np.sum(null_values >= value)) / (permutations + 1))
+        p_value = float((1 + np.sum(null_values >= statistic)) / (permutations + 1))
         null_mean, null_sd = float(np.mean(null_values)), float(np.std(null_values, ddof=1))
         if null == "shuffle":
             notes.append(
@@ -235,6 +289,10 @@ def conditional_mi(
         d_z=z.shape[1],
         k=k,
         norm=norm,
+        correction="none" if copula is None else "copula",
+        statistic=convert(statistic, units),
+        copula_cmi=None if copula is None else convert(copula[0], units),
+        surrogate_cmi=None if copula is None else convert(copula[1], units),
         discrete={
             names[0]: problem.x_discrete,
             names[1]: problem.t_discrete,
@@ -259,7 +317,8 @@ def conditional_mi(
 #: rather than ignore them.
 GIVEN_REFUSES = {
     "estimator": "conditional MI takes the estimator auto alone, which runs KSG-CMI (Frenzel & "
-    "Pompe 2007), or its stratified or chain-rule form where X, T or Z is discrete",
+    "Pompe 2007) with its copula bias correction, or its stratified or chain-rule form where "
+    "X, T or Z is discrete (mitool cmi --correction none gives the plain KSG-CMI)",
     "scales": "the norms of conditional MI take no maximum over a scale c",
     "full_curve": "the norms of conditional MI take no maximum over a scale c",
     "drop_nan": "conditional MI reads finite rows only; drop the rows holding NaN or inf first",
@@ -301,8 +360,9 @@ def estimate_given(
     ``auto`` (the only estimator taken) means what :func:`conditional_mi` does by default: it
     routes by which variables are discrete (KSG-CMI when X, T and Z are all continuous;
     stratified by the values of a discrete Z; the chain rule when X or T is discrete and Z
-    continuous), with the ``local`` norm (None) applied to X, T and Z alike, and a test by the
-    local permutation of Runge (2018), never a plain shuffle.
+    continuous), with the ``rank`` norm (None) applied to X, T and Z alike, the copula bias
+    correction on the KSG-CMI route, and a test by the local permutation of Runge (2018),
+    never a plain shuffle.
 
     Parameters
     ----------
@@ -373,6 +433,55 @@ def cmi_counts(
         inside = cKDTree(space).query_ball_point(space, r=radius, p=np.inf, return_length=True)
         counts.append(np.asarray(inside, dtype=np.int64) - 1)
     return counts[0], counts[1], counts[2]
+
+
+def copula_correction(
+    problem: _Problem, norm: str, seed: int, jobs: int | None, notes: list[str]
+) -> tuple[float, float] | None:
+    """(I_G(R̂), mean_r Î_KSG(S_r)) in nats: the two terms of the copula bias correction.
+
+    R̂ is the correlation of the normal scores of every column of the problem's (x, t, z) (its
+    normalised, de-tied rows: each norm is an increasing map of each column, so the scores are
+    the raw data's); S_r are n rows of N(0, R̂), each variable normalised by ``norm`` as the
+    data were, from the ``seed``'s third child (the permutations use the second). None, with a
+    note, when R̂ is singular (a column that is an increasing function of others' scores),
+    where I_G is infinite and the correction undefined.
+    """
+    d_x, d_t = problem.x.shape[1], problem.t.shape[1]
+    scores = np.hstack([normalize(a, "rank") for a in (problem.x, problem.t, problem.z)])
+    corr = np.corrcoef(scores, rowvar=False)
+    if np.linalg.eigvalsh(corr)[0] < 1e-9:
+        notes.append(
+            "the copula bias correction was skipped: the normal scores of X, T and Z are "
+            "collinear (one column repeats others), so the value is the uncorrected KSG-CMI, "
+            "which reads low in high dimension; drop the repeated columns"
+        )
+        return None
+    children = np.random.SeedSequence(seed).spawn(3)[2].spawn(SURROGATES)
+    task = partial(
+        _surrogate_value, corr=corr, n=len(problem.x), dims=(d_x, d_t), norm=norm, k=problem.k
+    )
+    values = parallel_map(task, [(child,) for child in children], jobs=jobs)
+    return gaussian_cmi(corr, d_x, d_t), float(np.mean(values))
+
+
+def _surrogate_value(
+    child: np.random.SeedSequence,
+    *,
+    corr: np.ndarray,
+    n: int,
+    dims: tuple[int, int],
+    norm: str,
+    k: int,
+) -> float:
+    """KSG-CMI of n rows of N(0, corr), split (x, t, z) by ``dims`` and normalised by ``norm``
+    (a module-level function, for worker processes)."""
+    rows = np.random.default_rng(child).standard_normal((n, len(corr)))
+    rows = rows @ np.linalg.cholesky(corr).T
+    d_x, d_t = dims
+    parts = (rows[:, :d_x], rows[:, d_x : d_x + d_t], rows[:, d_x + d_t :])
+    x, t, z = (normalize(a, norm) for a in parts)
+    return ksg_cmi(x, t, z, k)
 
 
 def _statistic(problem: _Problem, index: np.ndarray | None, notes: list[str] | None) -> float:
@@ -669,12 +778,14 @@ def gaussian_cmi(cov: np.ndarray, d_x: int, d_t: int) -> float:
 
 __all__ = [
     "CMI_NORMS",
+    "CORRECTIONS",
     "GIVEN_REFUSES",
     "METHODS",
     "NULLS",
     "ConditionalResult",
     "cmi_counts",
     "conditional_mi",
+    "copula_correction",
     "estimate_given",
     "gaussian_cmi",
     "ksg_cmi",

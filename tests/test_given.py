@@ -81,7 +81,8 @@ def test_cli_given_table_matches_cmi(files, capsys):
     argv = ["estimate", d / "x.npy", d / "t.npy", "--given", d / "z.npy"]
     code, out, err = run(argv, capsys)
     assert code == 0, err
-    assert "I(" in out and "| " in out and "ksg-cmi" in out and "local" in out
+    assert "I(" in out and "| " in out and "ksg-cmi" in out and "rank" in out
+    assert "bias correction" in out  # the copula correction is applied and explained
 
 
 def test_cli_given_one_table(tmp_path, capsys):
@@ -112,7 +113,8 @@ def test_api_given_returns_conditional_mi():
         ref.p_value,
         ref.null_mean,
     )
-    assert result.norm == "local" and result.method == "ksg-cmi"  # auto's default under given
+    assert result.norm == "rank" and result.method == "ksg-cmi"  # auto's default under given
+    assert result.correction == "copula"
     named = quiet(mitool.estimate, x, t, given=z, names=("a", "b", "c"))
     assert list(named.discrete) == ["a", "b", "c"]
     nats = quiet(mitool.estimate, x, t, given=z, k=5, seed=2, resamples=0).value
