@@ -269,7 +269,7 @@ def estimate(
         interval, null = _resample(
             point, x, t, value, seed=seed, level=ci, resamples=resamples if allowed else 0,
             method=ci_method, size=m, permutations=permutations, jobs=jobs, progress=progress,
-            backend=where,
+            backend=where, threads=spec.thread_safe and search != "torch",
         )  # fmt: skip
     if resamples and not allowed:
         notes.append(
@@ -416,12 +416,14 @@ def _resample(
     jobs: int | None,
     progress: bool,
     backend: str | None = None,
+    threads: bool = False,
 ) -> tuple[Interval | None, NullTest | None]:
     """The interval and the permutation test, each from its own child of the seed; their tasks
-    run on ``jobs`` processes, or on the engine ``backend`` (:func:`mitool.parallel.
-    parallel_map`)."""
+    run on ``jobs`` processes, or on the engine ``backend``, and those that stay in this
+    process on threads when ``threads`` (``point`` keeps no process-wide state)
+    (:func:`mitool.parallel.parallel_map`)."""
     ci_seed, null_seed = np.random.SeedSequence(seed).spawn(2)
-    common = {"jobs": jobs, "progress": progress, "backend": backend}
+    common = {"jobs": jobs, "progress": progress, "backend": backend, "threads": threads}
     interval = None
     if resamples and method == "subsample":
         interval = subsample_interval(

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from mitool.errors import MitoolError
 from mitool.progress import progress_bar
-from mitool.search.threads import cores
+from mitool.search.threads import concurrent_calls_safe, cores, resolve
 
 R = TypeVar("R")
 
@@ -94,6 +94,7 @@ def parallel_map(
     description: str = "",
     steps: Sequence[int] | None = None,
     backend: str | None = None,
+    threads: bool = False,
 ) -> list[R]:
     """``[fn(*args) for args in tasks]`` on ``jobs`` processes (None: all cores, when worth it).
 
@@ -109,6 +110,13 @@ def parallel_map(
     the rest only once the time left, measured on the tasks done, is long enough for them to
     pay for their start (:func:`workers_pay`): small jobs (n = 10, a quick check) never start
     any. The results are the same either way: each task carries its own seed.
+
+    ``threads``: ``fn`` keeps no process-wide state (no global seed, no warning filters), so
+    the tasks that run in this process may run on ``jobs`` threads at once, each search on its
+    share of the cores (:func:`_in_threads`). The compiled searches release the GIL, so this
+    shares the cores without the 2 s start of worker processes (the sample data's 100
+    replicates: benchmarks/RESULTS.md, issue 21). Taken only where numba's threading layer
+    allows concurrent calls (:func:`mitool.search.threads.concurrent_calls_safe`).
     """
     from joblib import Parallel, delayed  # here: small jobs never load it
 
@@ -122,13 +130,17 @@ def parallel_map(
                 advance(weight)
             return out
         started = time.perf_counter()
-        while len(out) < len(tasks) and (
-            wanted <= 1
-            or (
+
+        def stay() -> bool:  # whether the next task runs in this process
+            return wanted <= 1 or (
                 jobs is None
                 and not workers_pay(time.perf_counter() - started, out, weights, wanted)
             )
-        ):
+
+        while len(out) < len(tasks) and stay():
+            if threads and out and wanted > 1 and concurrent_calls_safe():
+                _in_threads(fn, tasks, out, wanted, stay, lambda: advance(weights[len(out) - 1]))
+                break
             out.append(fn(*tasks[len(out)]))  # in this process, each neighbour query on all cores
             advance(weights[len(out) - 1])
         if len(out) < len(tasks):
@@ -141,6 +153,43 @@ def parallel_map(
                 out.append(result)
                 advance(weights[len(out) - 1])
     return out
+
+
+def _in_threads(
+    fn: Callable[..., R],
+    tasks: Sequence[Sequence[Any]],
+    out: list[R],
+    threads: int,
+    stay: Callable[[], bool],
+    advance: Callable[[], None],
+) -> None:
+    """Append the results of ``tasks[len(out):]`` to ``out``, in order, running up to
+    ``threads`` at once on a thread pool, each search on its share of the cores the caller may
+    use; stop submitting once ``stay()`` says the rest should go to worker processes (those
+    already running still finish here). ``advance`` follows each result."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    share = max(1, resolve(search_threads()) // threads)
+
+    def one(args: Sequence[Any]) -> R:
+        with limit_threads(share):  # a new thread starts from the default context
+            return fn(*args)
+
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="mitool-task")
+    try:
+        running: deque = deque()
+        following = len(out)
+        while following < len(tasks) or running:
+            while len(running) < threads and following < len(tasks) and stay():
+                running.append(pool.submit(one, tasks[following]))
+                following += 1
+            if not running:
+                break
+            out.append(running.popleft().result())
+            advance()
+    finally:  # on an error or Ctrl-C, never wait for the tasks still running
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 #: Seconds to start joblib's worker processes, each importing mitool (measured in

@@ -203,9 +203,12 @@ def _run(
     progress: bool,
     description: str,
     backend: str | None = None,
+    threads: bool = False,
 ) -> list[np.ndarray]:
     """Run every task, in order, on ``jobs`` processes (or the engine ``backend``, with x and t
-    shipped once, :func:`mitool.parallel.parallel_map`); one array of estimates per task."""
+    shipped once, :func:`mitool.parallel.parallel_map`); one array of estimates per task.
+    ``threads``: ``point`` may run in several threads at once (no process-wide state), so the
+    tasks that stay in this process share the cores on threads."""
     return parallel_map(
         _run_task,
         [(point, x, t, task) for task in tasks],
@@ -214,6 +217,7 @@ def _run(
         description=description,
         steps=[task.count for task in tasks],
         backend=backend,
+        threads=threads,
     )
 
 
@@ -285,9 +289,11 @@ def subsample_interval(
     jobs: int | None = None,
     progress: bool = False,
     backend: str | None = None,
+    threads: bool = False,
 ) -> Interval | None:
     """Interval from B estimates on disjoint m-row subsamples (see the module docstring); the
-    replicates run on ``jobs`` processes or the engine ``backend`` (:func:`_run`).
+    replicates run on ``jobs`` processes or the engine ``backend``, or on threads when
+    ``threads`` says ``point`` allows it (:func:`_run`).
 
     Returns None when fewer than two estimates in one split succeeded (no spread to measure).
     """
@@ -304,7 +310,7 @@ def subsample_interval(
         for first in range(0, c, chunk)
     ]
     split_of = [i for i, c in enumerate(counts) for _ in range(0, c, chunk)]
-    parts = _run(point, x, t, tasks, jobs, progress, "subsamples", backend)
+    parts = _run(point, x, t, tasks, jobs, progress, "subsamples", backend, threads)
     groups = [
         np.concatenate([p for p, j in zip(parts, split_of, strict=True) if j == i])
         for i in range(len(splits))
@@ -331,11 +337,12 @@ def bootstrap_interval(
     jobs: int | None = None,
     progress: bool = False,
     backend: str | None = None,
+    threads: bool = False,
 ) -> Interval | None:
     """Interval from B with-replacement bootstrap estimates: Î ± z · sd(replicates)."""
     n = len(x)
     tasks = [_Task("bootstrap", s, n, 1) for s in seed.spawn(resamples)]
-    values = np.concatenate(_run(point, x, t, tasks, jobs, progress, "bootstrap", backend))
+    values = np.concatenate(_run(point, x, t, tasks, jobs, progress, "bootstrap", backend, threads))
     values = values[np.isfinite(values)]
     if len(values) < 2:
         return None
@@ -354,11 +361,14 @@ def permutation_test(
     jobs: int | None = None,
     progress: bool = False,
     backend: str | None = None,
+    threads: bool = False,
 ) -> NullTest | None:
     """Shuffle T against X ``permutations`` times; None when fewer than two gave a value."""
     n = len(x)
     tasks = [_Task("permute", s, n, 1) for s in seed.spawn(permutations)]
-    null = np.concatenate(_run(point, x, t, tasks, jobs, progress, "permutations", backend))
+    null = np.concatenate(
+        _run(point, x, t, tasks, jobs, progress, "permutations", backend, threads)
+    )
     null = null[np.isfinite(null)]
     if len(null) < 2:
         return None

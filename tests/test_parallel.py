@@ -8,12 +8,21 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
 
 from mitool import MitoolError
-from mitool.parallel import WORKER_START_S, cores, parallel_map, resolve_jobs, workers_pay
+from mitool.parallel import (
+    WORKER_START_S,
+    cores,
+    parallel_map,
+    resolve_jobs,
+    search_threads,
+    workers_pay,
+)
+from mitool.search.threads import concurrent_calls_safe
 
 
 def test_jobs_are_capped_by_the_cores():
@@ -43,6 +52,41 @@ def test_a_small_job_never_starts_worker_processes():
     # 50 tasks of microseconds: the work left is far below the cost of starting workers.
     pids = parallel_map(_pid, [(v,) for v in range(50)], jobs=None)
     assert set(pids) == {os.getpid()}
+
+
+def _where(v: int) -> tuple[int, str, int]:
+    time.sleep(0.01)  # long enough for two tasks to overlap
+    return v * v, threading.current_thread().name, search_threads()
+
+
+@pytest.mark.skipif(cores() < 2, reason="threads share two cores or more")
+def test_thread_safe_tasks_run_on_threads_in_process(monkeypatch):
+    # The first task runs in the caller's thread (it measures the rate); the rest run two at a
+    # time on the pool, each search on its share of the cores, results in the tasks' order.
+    monkeypatch.setattr("mitool.parallel.concurrent_calls_safe", lambda: True)
+    tasks = [(v,) for v in range(20)]
+    out = parallel_map(_where, tasks, jobs=None, threads=True)
+    assert [o[0] for o in out] == [v * v for v in range(20)]
+    assert out[0][1] == threading.current_thread().name
+    assert {o[1].split("_")[0] for o in out[1:]} == {"mitool-task"}
+    assert {o[2] for o in out[1:]} == {max(1, cores() // min(cores(), 20))}
+    assert {o[1] for o in parallel_map(_where, tasks, jobs=None)} == {out[0][1]}  # not asked
+    monkeypatch.setattr("mitool.parallel.concurrent_calls_safe", lambda: False)
+    assert {o[1] for o in parallel_map(_where, tasks, jobs=None, threads=True)} == {out[0][1]}
+
+
+def test_concurrent_calls_need_a_thread_safe_numba_layer(monkeypatch):
+    import numba
+
+    for layer, safe in (("omp", True), ("tbb", True), ("workqueue", False)):
+        monkeypatch.setattr(numba, "threading_layer", lambda layer=layer: layer)
+        assert concurrent_calls_safe() is safe
+
+    def not_chosen() -> str:
+        raise ValueError("Threading layer is not initialized.")
+
+    monkeypatch.setattr(numba, "threading_layer", not_chosen)
+    assert concurrent_calls_safe() is False
 
 
 def test_workers_pay_only_when_the_work_left_outweighs_their_start():

@@ -21,6 +21,7 @@ from mitool.resample import (
     subsample_interval,
     subsample_size,
 )
+from mitool.search.threads import cores
 
 
 def mean_of_x(x: np.ndarray, t: np.ndarray, seed: int) -> float:
@@ -209,6 +210,29 @@ def test_interval_is_identical_for_any_number_of_jobs(pair):
     one = mitool.estimate(x, t, estimator="ksg", resamples=6, permutations=4, jobs=1, seed=7)
     two = mitool.estimate(x, t, estimator="ksg", resamples=6, permutations=4, jobs=2, seed=7)
     assert one.interval == two.interval and one.null == two.null
+
+
+@pytest.mark.skipif(cores() < 2, reason="one core runs one job")
+def test_interval_on_threads_equals_the_one_in_order(pair, monkeypatch):
+    # jobs=None runs the replicates of a small job in this process, on threads when the
+    # estimator allows it: the values must be those of jobs=1, one after the other.
+    import mitool.parallel
+
+    x, t, _ = pair
+    used: list[bool] = []
+    real = mitool.parallel._in_threads
+
+    def spy(*args, **kwargs):
+        used.append(True)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(mitool.parallel, "_in_threads", spy)
+    monkeypatch.setattr(mitool.parallel, "concurrent_calls_safe", lambda: True)
+    kw = {"estimator": "ksg", "resamples": 40, "permutations": 9, "seed": 5}
+    threaded = mitool.estimate(x, t, jobs=None, **kw)
+    assert used  # the threads ran (2 cores or more; below that there is one job)
+    one = mitool.estimate(x, t, jobs=1, **kw)
+    assert threaded.interval == one.interval and threaded.null == one.null
 
 
 def test_seed_changes_the_replicates_and_only_them(pair):

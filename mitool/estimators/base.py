@@ -73,6 +73,8 @@ class EstimatorSpec:
         nor jittered either.
     keeps_ties : repeated values are part of what the estimator measures (or it does not use
         neighbour distances): the rows reach it as they are, never jittered.
+    thread_safe : its estimates may run in several threads of one process at once (it sets no
+        process-wide state); the neural ones set torch's global seed and thread count.
     """
 
     name: str
@@ -87,6 +89,7 @@ class EstimatorSpec:
     uses_k: bool = True
     discrete_x: bool = False
     keeps_ties: bool = False
+    thread_safe: bool = True
 
     def make_options(self, given: Mapping[str, Any] | None) -> Any:
         """The estimator's settings: defaults overridden by ``given``, each name checked."""

@@ -331,6 +331,7 @@ def _spec(objective: str, summary: str) -> EstimatorSpec:
         curve=curve,
         summary=summary,
         options_type=NeuralOptions,
+        thread_safe=False,
     )
 
 

@@ -31,6 +31,7 @@ from mitool.search.plan import SearchPlan, all_pairs_win
 from mitool.search.slabs import SlabIndex
 
 if TYPE_CHECKING:  # imported where a tree counter is built: the other paths never load it
+    from scipy.spatial import cKDTree
     from sklearn.neighbors import KDTree as SklearnKDTree
 
 
@@ -172,18 +173,31 @@ class SortedNumpyCounter(SortedCounter):
 
 @dataclass(frozen=True, eq=False)
 class TreeCounter(_Counter):
-    """scikit-learn's KDTree, in the max norm or the Euclidean one."""
+    """A compiled library's k-d tree: scipy's cKDTree in the max norm (its counts are
+    scikit-learn's, bit for bit, and it loads in a fraction of the time: a small estimate
+    never imports scikit-learn), scikit-learn's KDTree in the Euclidean one."""
 
-    tree: SklearnKDTree
+    tree: cKDTree | SklearnKDTree
 
     @classmethod
     def build(cls, points: np.ndarray, plan: SearchPlan, metric: str) -> Counter:
+        if metric == "chebyshev":
+            from scipy.spatial import cKDTree
+
+            return cls(points, plan, metric, cKDTree(points))
         from sklearn.neighbors import KDTree as SklearnKDTree
 
         return cls(points, plan, metric, SklearnKDTree(points, metric=metric))
 
     def _count(self, r: np.ndarray) -> np.ndarray:
-        return self.tree.query_radius(self.points, r, count_only=True).astype(np.int64)
+        return self._count_at(self.points, r)
+
+    def _count_at(self, points: np.ndarray, r: np.ndarray) -> np.ndarray:
+        """Points of the tree within distance r[i] (inclusive) of points[i], each."""
+        if self.metric == "chebyshev":
+            inside = self.tree.query_ball_point(points, r, p=np.inf, return_length=True)
+            return np.asarray(inside, dtype=np.int64)
+        return self.tree.query_radius(points, r, count_only=True).astype(np.int64)
 
     def count(
         self, radius: np.ndarray, *, strict: bool, rows: np.ndarray | None = None
@@ -191,7 +205,7 @@ class TreeCounter(_Counter):
         if rows is None:
             return super().count(radius, strict=strict)
         r = below(radius, strict)
-        return self.tree.query_radius(self.points[rows], r[rows], count_only=True).astype(np.int64)
+        return self._count_at(self.points[rows], r[rows])
 
     @property
     def counts_rows(self) -> bool:

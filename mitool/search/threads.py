@@ -9,6 +9,7 @@ it found it, so that a search never leaves the process changed.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -49,6 +50,25 @@ def numba_threads(threads: int) -> Iterator[None]:
         yield
     finally:
         numba.set_num_threads(previous)
+
+
+#: numba's threading layers that take parallel loops from several threads at once; the third,
+#: ``workqueue``, ends the process when two threads launch one (numba's docs, "The Threading
+#: Layers").
+CONCURRENT_LAYERS = ("omp", "tbb")
+
+
+def concurrent_calls_safe() -> bool:
+    """Whether compiled searches may run in several threads of this process at once: numba is
+    not loaded, or its threading layer, already chosen by a first parallel loop, is one of
+    :data:`CONCURRENT_LAYERS` (before that first loop it is unknown, and the answer is no)."""
+    numba = sys.modules.get("numba")
+    if numba is None:
+        return True
+    try:
+        return numba.threading_layer() in CONCURRENT_LAYERS
+    except ValueError:  # no parallel loop has run yet: the layer is not chosen
+        return False
 
 
 def call(fn: Callable[..., R], *args: Any, threads: int, rows: int, chunk: int = 0) -> R:
