@@ -8,7 +8,6 @@ import sys
 import warnings
 from typing import TYPE_CHECKING, Optional
 
-import numpy as np
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -345,6 +344,8 @@ def _check_text_labels(
             raise MitoolError(
                 f"{name}: column '{column}' holds text; ross takes class labels in T only"
             )
+        import numpy as np  # here: the command line loads numpy only to compute
+
         finite = table.data[np.all(np.isfinite(table.data), axis=1)]
         symbols = len(first_rows(finite))
         if not few_symbols(symbols, len(table.data)):

@@ -30,7 +30,7 @@ class PaperRow(NamedTuple):
 def _rows(
     spec: list[tuple[str, int, tuple[float | None, ...]]], pairs: tuple[str, ...], n: int = 1000
 ) -> list[PaperRow]:
-    from mitool.transforms import canonical, parse
+    from mitool.transform_names import canonical, parse
 
     return [
         PaperRow(canonical(parse(t)), d, n, dict(zip(pairs, v, strict=True))) for t, d, v in spec

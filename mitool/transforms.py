@@ -14,7 +14,8 @@ while the data look very different to an estimator: badly conditioned mixing (rm
 The paper applies "a random subset in a random order" without saying which order; its numbers
 show that the noise columns of dn passed through sg (digest §4.2), so :data:`CANONICAL_ORDER`
 puts the dimension-changing steps first: dn → ds → rm → cb → sg (digest §7.10). ``apply``
-follows the order it is given; :func:`canonical` sorts a set into that order.
+follows the order it is given; :func:`canonical` sorts a set into that order. The names, their
+order and :func:`parse` live in :mod:`mitool.transform_names`, which loads no numpy.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from mitool import synthetic
-from mitool.errors import MitoolError
+from mitool.transform_names import CANONICAL_ORDER, canonical, parse
 
 DS_COPIES = 20
 DN_COLUMNS = 20
@@ -74,30 +75,11 @@ TRANSFORMS: dict[str, Transform] = {
     "ds": duplicate_self,
     "dn": duplicate_noise,
 }
-CANONICAL_ORDER = ("dn", "ds", "rm", "cb", "sg")
-
-
-def parse(names: str | Sequence[str]) -> tuple[str, ...]:
-    """Transform names from ``"sg,ds"`` or a list; unknown or repeated names are errors."""
-    items = [n.strip() for n in names.split(",")] if isinstance(names, str) else list(names)
-    items = [n for n in items if n and n != "none"]
-    unknown = [n for n in items if n not in TRANSFORMS]
-    if unknown:
-        raise MitoolError(
-            f"unknown transform(s) {', '.join(unknown)}; choose from: {', '.join(TRANSFORMS)}"
-        )
-    if len(set(items)) != len(items):
-        raise MitoolError(f"a transform is repeated in '{','.join(items)}'")
-    return tuple(items)
-
-
-def canonical(names: Sequence[str]) -> tuple[str, ...]:
-    """The names in the order dn → ds → rm → cb → sg."""
-    return tuple(n for n in CANONICAL_ORDER if n in names)
-
-
 def apply(x: np.ndarray, names: Sequence[str], rng: np.random.Generator) -> np.ndarray:
     """Apply the transforms to X in the order given."""
     for name in names:
         x = TRANSFORMS[name](x, rng)
     return x
+
+
+__all__ = ["CANONICAL_ORDER", "TRANSFORMS", "apply", "canonical", "parse"]

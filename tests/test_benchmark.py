@@ -14,6 +14,7 @@ from mitool import MitoolError
 from mitool.benchmark import RHO_RANGE, SNR_RANGE, Row, draw, parse_pairs, run, score
 from mitool.cli import main
 from mitool.paper_tables import PRESETS, TABLE2, TABLE3, TABLE8
+from mitool.transform_names import NAMES
 from mitool.transforms import CANONICAL_ORDER, TRANSFORMS, apply, canonical, parse
 
 
@@ -245,3 +246,9 @@ def test_a_problem_with_the_input_or_options_stops_the_study():
         run(rows, ["ksg/none", "plugin/none"], trials=3, jobs=1)
     with pytest.raises(MitoolError, match="k must be"):
         run(rows, ["ksg/none"], trials=3, k=0, jobs=1)
+
+
+def test_the_light_names_are_the_transforms():
+    # mitool.transform_names lists the names without loading numpy; they must be the
+    # transforms' own, in both orders.
+    assert tuple(TRANSFORMS) == NAMES and set(CANONICAL_ORDER) == set(TRANSFORMS)

@@ -1,6 +1,7 @@
 """Start-up: ``import mitool`` and ``mitool --help`` load nothing heavy (issue 21: ``mitool
 --help`` took 3-7 s importing numba, scikit-learn and scipy.stats; issue 20: the interface
-imports nothing heavy)."""
+imports nothing heavy). Not even numpy: ``mitool estimate --help`` took 0.29 s with it and 0.21 s
+without it, against a target of 0.3 s."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ def test_the_command_line_and_the_package_load_nothing_heavy():
 
     code = (
         "import sys, mitool, mitool.cli\n"
-        "heavy = {'numba', 'sklearn', 'torch', 'scipy.stats', 'h5py', 'pyarrow', 'joblib'}\n"
+        "heavy = {'numba', 'sklearn', 'torch', 'scipy', 'h5py', 'pyarrow', 'joblib', 'numpy'}\n"
         "print(sorted(heavy & set(sys.modules)))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
