@@ -60,8 +60,9 @@ SLAB_MIN_DIM = 5
 SLAB_ROWS = 2_000
 SLAB_RANK_BYTES = 256 * 2**20
 
-#: Up to this many rows, a search of one scale on ``auto`` takes the ``tree`` paths: loading
-#: numba and its first kernel into a fresh process costs more (benchmarks/RESULTS.md, issue 21).
+#: Up to this many rows, a search of one scale on ``auto`` takes the ``tree`` paths: numba's
+#: first dispatch in a fresh process (0.2-0.25 s) costs more than the trees' slower searches of
+#: a default run's 101 estimates up to about this size (``benchmarks/bench_light.py``).
 SMALL_ROWS = 200
 
 
