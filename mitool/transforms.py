@@ -75,6 +75,8 @@ TRANSFORMS: dict[str, Transform] = {
     "ds": duplicate_self,
     "dn": duplicate_noise,
 }
+
+
 def apply(x: np.ndarray, names: Sequence[str], rng: np.random.Generator) -> np.ndarray:
     """Apply the transforms to X in the order given."""
     for name in names:

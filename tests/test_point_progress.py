@@ -7,12 +7,14 @@ from __future__ import annotations
 import re
 import time
 from contextlib import contextmanager
+from functools import partial
 
 import numpy as np
 import pytest
 
 from mitool.estimators import get_estimator
 from mitool.search.plan import SearchPlan
+from mitool.steps import done_reporter
 
 SCALES = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
 
@@ -104,6 +106,52 @@ def test_the_joint_search_reports_as_its_searches_end():
             break
         joint.append(weight)
     assert sum(joint) == len(scales) and len(joint) > 1
+
+
+def test_flags_report_the_share_done_once():
+    # done_reporter: each call reports what the flags show finished since the last call, so the
+    # shares add up to the units however often it is called, and never go back.
+    done = np.zeros(8, dtype=np.uint8)
+    recorder = Recorder()
+    report = done_reporter(done, recorder, 2.0)
+    report()
+    done[[0, 3]] = 1
+    report()
+    report()  # nothing new: nothing reported
+    done[:] = 1
+    report()
+    assert [w for _, w in recorder.events] == [0.5, 1.5]
+
+
+@pytest.mark.parametrize("kind", ["knn", "count", "slabs"])
+def test_a_long_search_moves_the_bar_while_it_runs(kind, monkeypatch):
+    # From INTERRUPTIBLE_ROWS rows the kernel runs in a thread while the caller reads the flags
+    # it sets per block every POLL_S: the bar moves before the search ends, reaches the units
+    # exactly once it does, and the numbers are those of a search with nothing drawn.
+    from mitool.search import kdtree
+    from mitool.search.slabs import SlabIndex
+    from mitool.search.threads import INTERRUPTIBLE_ROWS
+
+    monkeypatch.setattr("mitool.search.threads.POLL_S", 0.002)  # many looks in any machine's time
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((2 * INTERRUPTIBLE_ROWS, 8))
+    radius = np.full(len(z), 0.6)
+    recorder = Recorder()
+    if kind == "knn":
+        tree = kdtree.KDTree.build(z)
+        search = partial(kdtree.kth_many, tree, 5, [1.0], 8)
+    elif kind == "count":
+        tree = kdtree.KDTree.build(z)
+        search = partial(kdtree.count, tree, radius)
+    else:
+        index = SlabIndex.build(z)
+        search = partial(index.count, radius, np.arange(len(z)))
+    plain = search()
+    reported = search(steps=recorder, units=3.0)
+    np.testing.assert_array_equal(plain, reported)
+    weights = [w for _, w in recorder.events]
+    assert len(weights) > 1 and min(weights) > 0
+    assert sum(weights) == pytest.approx(3.0, rel=1e-12)
 
 
 def test_one_dimension_per_side_is_one_pass():

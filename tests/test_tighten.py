@@ -23,9 +23,9 @@ def _spy_on_counts(monkeypatch, seen):
     classes = {c for path in PATHS.values() for c in path.__mro__ if "count" in vars(c)}
     for cls in classes:
 
-        def spy(self, radius, *, strict, rows=None, _count=vars(cls)["count"]):
+        def spy(self, radius, *, strict, rows=None, _count=vars(cls)["count"], **progress):
             seen(radius, rows)
-            return _count(self, radius, strict=strict, rows=rows)
+            return _count(self, radius, strict=strict, rows=rows, **progress)
 
         monkeypatch.setattr(cls, "count", spy)
 

@@ -145,17 +145,20 @@ class SweepState:
         c = self.scales[i]
         return self.t_counter if c == 1.0 else self.t_counter.scaled(c)
 
-    def x_counts(self, i: int) -> np.ndarray:
-        """X's counts at the i-th c."""
+    def x_counts(self, i: int, units: float = 0.0) -> np.ndarray:
+        """X's counts at the i-th c; ``units`` of progress reported as they are counted (none
+        when a batch holds them: the batch reported its own)."""
         if i in self.x_batch:
             return self.x_batch[i]
-        return self.x_counter.count(self.radii[i], strict=self.form.strict)
+        strict = self.form.strict
+        return self.x_counter.count(self.radii[i], strict=strict, steps=self.steps, units=units)
 
-    def t_counts(self, i: int, counter: Counter) -> np.ndarray:
-        """c·T's counts at the i-th c (``counter``: :meth:`t_counter_at`)."""
+    def t_counts(self, i: int, counter: Counter, units: float = 0.0) -> np.ndarray:
+        """c·T's counts at the i-th c (``counter``: :meth:`t_counter_at`; ``units`` as for
+        :meth:`x_counts`)."""
         if i in self.t_batch:
             return self.t_batch[i]
-        return counter.count(self.radii[i], strict=self.form.strict)
+        return counter.count(self.radii[i], strict=self.form.strict, steps=self.steps, units=units)
 
     def counted(self, i: int) -> None:
         """Progress: the i-th c is done (counted, or skipped by its bound), for the units of its
@@ -204,11 +207,9 @@ def monotone_sweep(
     _count_in_batches(state, order, start)
     first = order[start]
     steps.phase(f"X counts at c = {scales[first]:g}")
-    a = state.x_counts(first)
-    steps.advance(count_units(x_counter) * (first not in state.x_batch))
+    a = state.x_counts(first, units=count_units(x_counter))
     steps.phase(f"T counts at c = {scales[first]:g}")
-    b = state.t_counts(first, state.t_counter_at(first))
-    steps.advance(count_units(t_counter) * (first not in state.t_batch))
+    b = state.t_counts(first, state.t_counter_at(first), units=count_units(t_counter))
     state.record(first, UpperBound(offset, form.term(a), form.term)(b))
     _walk(state, order[:start][::-1], lower=b, growing_is_t=True)  # down: T's balls grow
     _walk(state, order[start + 1 :], lower=a, growing_is_t=False)  # up: X's balls grow

@@ -29,6 +29,7 @@ import numpy as np
 from mitool.search import all_pairs, kdtree, sorted1d, torch_pairs
 from mitool.search.plan import SearchPlan, all_pairs_win
 from mitool.search.slabs import SlabIndex
+from mitool.steps import NO_STEPS, Steps
 
 if TYPE_CHECKING:  # imported where a tree counter is built: the other paths never load it
     from scipy.spatial import cKDTree
@@ -42,10 +43,18 @@ class Counter(Protocol):
     metric: str
 
     def count(
-        self, radius: np.ndarray, *, strict: bool, rows: np.ndarray | None = None
+        self,
+        radius: np.ndarray,
+        *,
+        strict: bool,
+        rows: np.ndarray | None = None,
+        steps: Steps = NO_STEPS,
+        units: float = 0.0,
     ) -> np.ndarray:
         """Per point i, #{j : dist(p_j, p_i) < radius_i} (``strict``) or ``<=``, j = i
-        included; only for the points ``rows`` (in that order) when given."""
+        included; only for the points ``rows`` (in that order) when given. ``units`` of
+        progress go to ``steps``: as the count goes on the paths that split a long count
+        (:func:`mitool.steps.pieces`: mitool's kd-tree, the slab index), else at its end."""
         ...
 
     def scaled(self, c: float) -> Counter:
@@ -109,10 +118,25 @@ class _Counter:
         raise NotImplementedError
 
     def count(
-        self, radius: np.ndarray, *, strict: bool, rows: np.ndarray | None = None
+        self,
+        radius: np.ndarray,
+        *,
+        strict: bool,
+        rows: np.ndarray | None = None,
+        steps: Steps = NO_STEPS,
+        units: float = 0.0,
     ) -> np.ndarray:
-        every = self._count(below(radius, strict))
-        return every if rows is None else every[rows]
+        if rows is None:
+            return self._count_reported(below(radius, strict), steps, units)
+        every = self._count(below(radius, strict))[rows]
+        steps.advance(units)
+        return every
+
+    def _count_reported(self, r: np.ndarray, steps: Steps, units: float) -> np.ndarray:
+        """:meth:`_count`, ``units`` of progress reported to ``steps`` (here: when it ends)."""
+        every = self._count(r)
+        steps.advance(units)
+        return every
 
     def scaled(self, c: float) -> Counter:
         return build_counter(c * self.points, self.plan, self.metric)
@@ -200,12 +224,20 @@ class TreeCounter(_Counter):
         return self.tree.query_radius(points, r, count_only=True).astype(np.int64)
 
     def count(
-        self, radius: np.ndarray, *, strict: bool, rows: np.ndarray | None = None
+        self,
+        radius: np.ndarray,
+        *,
+        strict: bool,
+        rows: np.ndarray | None = None,
+        steps: Steps = NO_STEPS,
+        units: float = 0.0,
     ) -> np.ndarray:
         if rows is None:
-            return super().count(radius, strict=strict)
+            return super().count(radius, strict=strict, steps=steps, units=units)
         r = below(radius, strict)
-        return self._count_at(self.points[rows], r[rows])
+        every = self._count_at(self.points[rows], r[rows])
+        steps.advance(units)
+        return every
 
     @property
     def counts_rows(self) -> bool:
@@ -246,16 +278,29 @@ class KDTreeCounter(_Counter):
         return replace(self, points=c * self.points, scale=c)
 
     def _count(self, r: np.ndarray) -> np.ndarray:
+        return self._count_reported(r, NO_STEPS, 0.0)
+
+    def _count_reported(self, r: np.ndarray, steps: Steps, units: float) -> np.ndarray:
         scale = None if self.scale == 1.0 else self.scale
-        return kdtree.count(self.tree, r, scale, threads=self.plan.threads)
+        return kdtree.count(
+            self.tree, r, scale, threads=self.plan.threads, steps=steps, units=units
+        )
 
     def count(
-        self, radius: np.ndarray, *, strict: bool, rows: np.ndarray | None = None
+        self,
+        radius: np.ndarray,
+        *,
+        strict: bool,
+        rows: np.ndarray | None = None,
+        steps: Steps = NO_STEPS,
+        units: float = 0.0,
     ) -> np.ndarray:
         if rows is None:
-            return super().count(radius, strict=strict)
+            return super().count(radius, strict=strict, steps=steps, units=units)
         r = below(radius, strict)
-        return self.slabs.get().count(r, rows, self.scale, threads=self.plan.threads)
+        return self.slabs.get().count(
+            r, rows, self.scale, threads=self.plan.threads, steps=steps, units=units
+        )
 
     def slab_counts(self, radius: np.ndarray, *, strict: bool) -> np.ndarray:
         r = below(radius, strict)
@@ -294,9 +339,11 @@ class SlabCounter(KDTreeCounter):
         tree = None if all_pairs_win(n, dim) else kdtree.KDTree.build(points)
         return cls(points, plan, metric, tree, 1.0, _SlabIndexOnce(points))
 
-    def _count(self, r: np.ndarray) -> np.ndarray:
+    def _count_reported(self, r: np.ndarray, steps: Steps, units: float) -> np.ndarray:
         every = np.arange(len(self.points))
-        return self.slabs.get().count(r, every, self.scale, threads=self.plan.threads)
+        return self.slabs.get().count(
+            r, every, self.scale, threads=self.plan.threads, steps=steps, units=units
+        )
 
     @property
     def counts_many(self) -> bool:

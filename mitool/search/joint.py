@@ -91,7 +91,8 @@ def joint_eps(
     dimensions scaled on the fly (:func:`mitool.search.kdtree.kth_many`), exactly the distances
     of ``np.hstack([x, c*t])``. So does the all-pairs path when ``auto`` or ``numba`` chose it
     (one all-pairs search per c costs far more than the shared descent). Other paths search that
-    array for each c. ``steps`` hears of one unit per c of ``scales`` as each search ends.
+    array for each c. ``steps`` hears of one unit per c of ``scales``: as the shared descent
+    goes, else as each search ends.
     """
     path = plan.knn_path(len(x), x.shape[1] + t.shape[1])
     shared = path == "kdtree" or (path == "brute" and plan.path != "brute")
@@ -108,9 +109,11 @@ def joint_eps(
         cs = ascending[g : g + JOINT_GROUP]
         middle = np.r_[np.ones(x.shape[1]), np.full(t.shape[1], cs[len(cs) // 2])]
         tree = kdtree.KDTree.build(z, split_scale=middle)
-        many = kdtree.kth_many(tree, k, cs, x.shape[1], threads=plan.threads)
+        units = sum(scales.count(c) for c in cs)  # a c given twice is searched once
+        many = kdtree.kth_many(
+            tree, k, cs, x.shape[1], threads=plan.threads, steps=steps, units=units
+        )
         found.update(zip(cs, many, strict=True))
-        steps.advance(sum(scales.count(c) for c in cs))  # a c given twice is searched once
     return [found[c] for c in scales]
 
 

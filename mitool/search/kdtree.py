@@ -29,6 +29,7 @@ the number of threads, -1 for all cores.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -36,6 +37,7 @@ import numpy as np
 
 from mitool.search.compiled import numba
 from mitool.search.threads import call, numba_threads
+from mitool.steps import NO_STEPS, Steps, done_reporter
 
 #: Queries handed to a thread at a time (one stack and one k-best list per block).
 BLOCK = 64
@@ -202,7 +204,8 @@ if numba is not None:
         )
 
     @njit(cache=True, parallel=True, nogil=True)
-    def _count(tp, start, end, left, right, slo, shi, r, depth, block, nlevel, srt):
+    def _count(tp, start, end, left, right, slo, shi, r, depth, block, nlevel, srt, done):
+        """The counts in tree order (see :func:`count`); done[b] = 1 once block b is counted."""
         n, dim = tp.shape
         out = np.zeros(n, dtype=np.int64)
         nblocks = (n + block - 1) // block
@@ -265,6 +268,7 @@ if numba is not None:
                         stack[sp + 1] = left[node]
                         sp += 2
                 out[p] = total
+            done[b] = 1
         return out
 
     @njit(cache=True, nogil=True)
@@ -393,8 +397,11 @@ if numba is not None:
                 out[lv, d, s:e] = np.sort(tp[s:e, d])
 
     @njit(cache=True, parallel=True, nogil=True)
-    def _knn_many(tp, lo, hi, shared, c, slack, start, end, left, right, k, stack_size, block):
-        """The k-th neighbour distance at G scales in one descent: (G, n), see kth_many.
+    def _knn_many(
+        tp, lo, hi, shared, c, slack, start, end, left, right, k, stack_size, block, done
+    ):
+        """The k-th neighbour distance at G scales in one descent: (G, n), see kth_many;
+        done[b] = 1 once block b is searched.
 
         Dimensions below ``shared`` are unscaled, the others are multiplied by c[g]. Both parts
         of a distance are first taken unscaled, once for all scales: the scaled part is at
@@ -492,6 +499,7 @@ if numba is not None:
                                     widest = max(widest, bound[h])
                 for g in range(groups):
                     dist[g, p] = bound[g]
+            done[b] = 1
         return dist
 
 
@@ -613,16 +621,25 @@ def _sorted_levels(tree: KDTree, tp: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return level, srt
 
 
+def _watch(done: np.ndarray, steps: Steps, units: float) -> Callable[[], None] | None:
+    """What moves ``steps`` by ``units`` as the kernel sets ``done`` (None: nothing drawn)."""
+    return None if steps is NO_STEPS else done_reporter(done, steps, units)
+
+
 def count(
     tree: KDTree,
     radius: np.ndarray,
     scale: np.ndarray | float | None = None,
     threads: int = -1,
+    *,
+    steps: Steps = NO_STEPS,
+    units: float = 0.0,
 ) -> np.ndarray:
     """#{j : max_d |q_jd − q_id| ≤ radius_i} for every point i (j = i included), q = points * scale.
 
     ``radius`` (n,) is in data order, as is the result (int64). A negative radius counts 0;
-    pass ``np.nextafter(r, -np.inf)`` for a strict inequality.
+    pass ``np.nextafter(r, -np.inf)`` for a strict inequality. ``units`` of progress go to
+    ``steps`` while the count runs, as its blocks finish.
     """
     n = tree.n
     r = np.asarray(radius, dtype=np.float64)
@@ -634,9 +651,11 @@ def count(
     r_tree = np.ascontiguousarray(r[tree.perm])
     with numba_threads(threads):
         level, srt = _sorted_levels(tree, tp)
+    done = np.zeros(-(-n // BLOCK), dtype=np.uint8)
     out_tree = call(  # blocks go out one at a time (chunk 1), as threads free up
         _count, tp, tree.start, tree.end, tree.left, tree.right, slo, shi, r_tree, tree.depth,
-        BLOCK, level, srt, threads=threads, rows=n, chunk=1,
+        BLOCK, level, srt, done, threads=threads, rows=n, chunk=1,
+        watch=_watch(done, steps, units),
     )  # fmt: skip
     out = np.empty(n, dtype=np.int64)
     out[tree.perm] = out_tree
@@ -687,24 +706,33 @@ def count_many(
 
 
 def kth_many(
-    tree: KDTree, k: int, scales: np.ndarray, shared: int, threads: int = -1
+    tree: KDTree,
+    k: int,
+    scales: np.ndarray,
+    shared: int,
+    threads: int = -1,
+    *,
+    steps: Steps = NO_STEPS,
+    units: float = 0.0,
 ) -> np.ndarray:
     """The k-th neighbour distance of every point at each scale c of ``scales`` (G,) in one
     search, the first ``shared`` dimensions unscaled and the others times c: (G, n), row g the
     k-th distance (itself excluded) in ``points * s`` with s = (1, …, 1, c_g, …, c_g).
 
     Cheaper than G searches when the scales are close (the balls overlap); a node is searched
-    while any scale's ball meets it. Nothing is copied per scale.
+    while any scale's ball meets it. Nothing is copied per scale. ``units`` of progress go to
+    ``steps`` while the search runs, as its blocks finish.
     """
     c = np.asarray(scales, dtype=np.float64)
     if c.ndim != 1 or not np.all(c > 0) or not 0 <= shared <= tree.dim:
         raise ValueError("scales must be positive numbers and shared a number of dimensions")
     rest = tree.points[:, shared:]
     slack = 1e-12 * float(np.max(np.abs(rest))) if rest.size else 0.0
+    done = np.zeros(-(-tree.n // BLOCK), dtype=np.uint8)
     dist = call(
         _knn_many, tree.tpoints, tree.lo, tree.hi, int(shared), c, slack, tree.start, tree.end,
-        tree.left, tree.right, int(k), _stack_size(tree), BLOCK,
-        threads=threads, rows=tree.n, chunk=1,
+        tree.left, tree.right, int(k), _stack_size(tree), BLOCK, done,
+        threads=threads, rows=tree.n, chunk=1, watch=_watch(done, steps, units),
     )  # fmt: skip
     out = np.empty_like(dist)
     out[:, tree.perm] = dist

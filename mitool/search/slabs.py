@@ -28,6 +28,7 @@ import numpy as np
 
 from mitool.search.compiled import numba
 from mitool.search.threads import call
+from mitool.steps import NO_STEPS, Steps, done_reporter
 
 #: The prefix bitsets take at most this many bytes (the block B grows with n to keep to it).
 BUDGET = 64 * 2**20
@@ -143,7 +144,11 @@ if numba is not None:
         return int(total) + edge
 
     @njit(parallel=True, cache=True, nogil=True)
-    def _count_rows(points, sorted_, rank, edge_rank, prefix, block, c, radius, rows, per_task):
+    def _count_rows(
+        points, sorted_, rank, edge_rank, prefix, block, c, radius, rows, per_task, done
+    ):
+        """The counts of ``rows`` (see :meth:`SlabIndex.count`); done[t] = 1 once task t (its
+        ``per_task`` rows) is counted."""
         n, dim = points.shape
         m = len(rows)
         out = np.zeros(m, np.int64)
@@ -160,6 +165,7 @@ if numba is not None:
                     continue
                 _runs_of(points, sorted_, rank, c, i, r, lo, hi)
                 out[k] = _count_one(edge_rank, prefix, block, lo, hi, a, b)
+            done[task] = 1
         return out
 
 
@@ -211,20 +217,30 @@ class SlabIndex:
         )  # fmt: skip
 
     def count(
-        self, radius: np.ndarray, rows: np.ndarray, scale: float = 1.0, threads: int = -1
+        self,
+        radius: np.ndarray,
+        rows: np.ndarray,
+        scale: float = 1.0,
+        threads: int = -1,
+        *,
+        steps: Steps = NO_STEPS,
+        units: float = 0.0,
     ) -> np.ndarray:
         """#{j : max_d |c·p_jd − c·p_id| <= radius_i} (j = i included) for each i of ``rows``,
-        in that order; a negative radius counts 0. ``radius`` has one entry per point."""
+        in that order; a negative radius counts 0. ``radius`` has one entry per point.
+        ``units`` of progress go to ``steps`` while the count runs, as its tasks finish."""
         rows = np.asarray(rows, dtype=np.int64)
         r = np.ascontiguousarray(radius, dtype=np.float64)
         if r.shape != (len(self.points),):
             raise ValueError(f"radius must have shape ({len(self.points)},), got {r.shape}")
         # rows near in dimension 0 read the same words: take them in that order
         by_rank = np.argsort(self.rank[0][rows], kind="stable")
+        done = np.zeros(-(-len(rows) // ROWS_PER_TASK), dtype=np.uint8)
+        watch = None if steps is NO_STEPS else done_reporter(done, steps, units)
         got = call(
             _count_rows, self.points, self.sorted_, self.rank, self.edge_rank, self.prefix,
-            self.block, float(scale), r, rows[by_rank], ROWS_PER_TASK,
-            threads=threads, rows=len(self.points), chunk=1,
+            self.block, float(scale), r, rows[by_rank], ROWS_PER_TASK, done,
+            threads=threads, rows=len(self.points), chunk=1, watch=watch,
         )  # fmt: skip
         out = np.empty_like(got)
         out[by_rank] = got

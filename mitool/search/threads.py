@@ -71,7 +71,14 @@ def concurrent_calls_safe() -> bool:
         return False
 
 
-def call(fn: Callable[..., R], *args: Any, threads: int, rows: int, chunk: int = 0) -> R:
+def call(
+    fn: Callable[..., R],
+    *args: Any,
+    threads: int,
+    rows: int,
+    chunk: int = 0,
+    watch: Callable[[], None] | None = None,
+) -> R:
     """``fn(*args)``, a compiled (numba, nogil) function, with its parallel loops on ``threads``
     threads (and ``numba.parallel_chunksize(chunk)`` when ``chunk``).
 
@@ -80,6 +87,10 @@ def call(fn: Callable[..., R], *args: Any, threads: int, rows: int, chunk: int =
     in steps of :data:`POLL_S`, so that Ctrl-C raises KeyboardInterrupt here at once (issue 21:
     it once waited 45 s for a search to end). The call itself cannot be stopped: the command
     line ends the process after Ctrl-C (``mitool.cli.run``). The result is the same either way.
+
+    ``watch`` is called at each look, and once after the call: it reads what the kernel has
+    done so far (flags the kernel sets as it finishes each part of its work) to move a
+    progress bar while the call runs (:func:`mitool.steps.done_reporter`).
     """
 
     def run() -> R:
@@ -89,7 +100,10 @@ def call(fn: Callable[..., R], *args: Any, threads: int, rows: int, chunk: int =
             return fn(*args)
 
     if rows < INTERRUPTIBLE_ROWS or threading.current_thread() is not threading.main_thread():
-        return run()
+        value = run()
+        if watch is not None:
+            watch()
+        return value
     done: dict[str, Any] = {}
 
     def work() -> None:
@@ -102,6 +116,8 @@ def call(fn: Callable[..., R], *args: Any, threads: int, rows: int, chunk: int =
     worker.start()
     while worker.is_alive():
         worker.join(POLL_S)
+        if watch is not None:
+            watch()
     if "error" in done:
         raise done["error"]
     return done["value"]
