@@ -14,10 +14,13 @@ Three routes, chosen from which variables are discrete (few distinct rows, as
     in the marginal spaces (x, z), (t, z) and z (row i itself excluded).
 ``stratified`` (Z discrete)
     Conditioning is exact: Î(X; T | Z) = Σ_z p̂(z) Î(X; T | Z = z), each stratum estimated by
-    :func:`mitool.estimate` with ``ksg`` (X, T continuous), ``ross`` (one of them class
-    labels) or ``plugin`` (both discrete), on X and T normalised over all rows (``norm="none"``
-    within a stratum). Strata with k rows or fewer cannot be estimated:
-    they are left out, the others reweighted, and a warning says how many rows that drops.
+    :func:`mitool.estimate` with ``ksg-gcmi`` (X, T continuous: ``auto``'s choice for
+    continuous data, the larger of KSG and the Gaussian-copula lower bound, which holds where
+    KSG reads low in high dimension: 1.06-1.11 against a truth of 1.09 at 5 columns per side,
+    where ``ksg`` read 0.78), ``ross`` (one of them class labels) or ``plugin`` (both
+    discrete), on X and T normalised over all rows (``norm="none"`` within a stratum). Strata
+    with k rows or fewer cannot be estimated: they are left out, the others reweighted, and a
+    warning says how many rows that drops.
 ``chain-rule`` (Z continuous, X or T discrete)
     With L the discrete side (T if both are) and O the other, the chain rule
     Î(L; O | Z) = Î(L; (O, Z)) − Î(L; Z), each term by ``ross`` with L as the labels. Both
@@ -538,7 +541,7 @@ def _pair_mi(
         return _ross(x, t, problem, notes, where)
     if problem.x_discrete:
         return _ross(t, x, problem, notes, where)
-    return _estimate(x, t, "ksg", problem, notes, where)
+    return _estimate(x, t, "ksg-gcmi", problem, notes, where)
 
 
 def _ross(
