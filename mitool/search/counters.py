@@ -53,8 +53,9 @@ class Counter(Protocol):
     ) -> np.ndarray:
         """Per point i, #{j : dist(p_j, p_i) < radius_i} (``strict``) or ``<=``, j = i
         included; only for the points ``rows`` (in that order) when given. ``units`` of
-        progress go to ``steps``: as the count goes on the paths that split a long count
-        (:func:`mitool.steps.pieces`: mitool's kd-tree, the slab index), else at its end."""
+        progress go to ``steps``: while the count runs on the paths whose kernels report
+        their finished blocks (mitool's kd-tree, the slab index:
+        :func:`mitool.steps.done_reporter`), else at its end."""
         ...
 
     def scaled(self, c: float) -> Counter:
