@@ -10,9 +10,13 @@ paths win for a run of few, small estimates, and lose for many. This prints:
 2. the one-time cost: the first estimate in a fresh process on each path, minus its second;
 3. for each cell, how many estimates the one-time cost pays for: first-kernel cost / (tree −
    numba per estimate). A default run with its interval makes 101 estimates (100 replicates on
-   half the rows), a ``-B 0`` run one.
+   half the rows), a ``-B 0`` run one;
+4. (``--counts``) the ``tree`` path's two libraries for one max-norm count at the k-th
+   neighbour distance (k = 3): scipy's cKDTree and scikit-learn's KDTree, and what importing
+   scikit-learn costs a fresh process: the measurement behind
+   :data:`mitool.search.counters.SCIPY_COUNT_ROWS`.
 
-    python benchmarks/bench_light.py [--repeats 20000]
+    python benchmarks/bench_light.py [--repeats 20000] [--counts]
 """
 
 from __future__ import annotations
@@ -66,11 +70,47 @@ def first_cost(search: str, runs: int = 3) -> float:
     return float(np.median(costs))
 
 
+def counts_table() -> None:
+    """Table 4: one count per library, best of 5, and scikit-learn's import."""
+    from scipy.spatial import cKDTree
+
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import sklearn.neighbors"], check=True)
+    with_import = time.perf_counter() - started
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import scipy.spatial"], check=True)
+    print(f"\nimporting sklearn.neighbors in a fresh process: {with_import:.2f} s (scipy.spatial: "
+          f"{time.perf_counter() - started:.2f} s)\n")  # fmt: skip
+    from sklearn.neighbors import KDTree as SklearnKDTree
+
+    print("| n | columns | scikit-learn ms | scipy ms | scipy / scikit-learn |")
+    print("|---:|---:|---:|---:|---:|")
+    rng = np.random.default_rng(0)
+    for n in (500, 1000, 2000, 4000, 20000):
+        for d in (2, 3, 5, 10):
+            p = rng.standard_normal((n, d))
+            r = cKDTree(p).query(p, k=[4], p=np.inf)[0][:, 0]
+            best = {"sklearn": np.inf, "scipy": np.inf}
+            for _ in range(5):
+                started = time.perf_counter()
+                SklearnKDTree(p, metric="chebyshev").query_radius(p, r, count_only=True)
+                best["sklearn"] = min(best["sklearn"], time.perf_counter() - started)
+                started = time.perf_counter()
+                cKDTree(p).query_ball_point(p, r, p=np.inf, return_length=True)
+                best["scipy"] = min(best["scipy"], time.perf_counter() - started)
+            print(f"| {n} | {d} | {best['sklearn'] * 1e3:.2f} | {best['scipy'] * 1e3:.2f} | "
+                  f"{best['scipy'] / best['sklearn']:.2f} |")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=20000, help="rows x repeats per cell")
+    parser.add_argument("--counts", action="store_true", help="only table 4 (the two trees)")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
+    if args.counts:
+        counts_table()
+        return
     print(f"# bench_light on {platform.machine()}, python {platform.python_version()}")
     numba_once, tree_once = first_cost("numba"), first_cost("tree")
     print(f"\none-time cost of the first estimate in a fresh process (n = 1000, 2 + 2, median "

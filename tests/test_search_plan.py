@@ -120,6 +120,30 @@ def test_each_path_has_its_counter(path, dim, cls):
     assert type(counter) is cls and PATHS[SearchPlan.decide(300, dim, 0, path=path).x] is cls
 
 
+@pytest.mark.parametrize("tied", [False, True])
+def test_the_tree_path_counts_alike_on_either_library(tied):
+    # The tree path counts with scipy's cKDTree (small, scikit-learn not loaded) or with
+    # scikit-learn's KDTree: the same points, bit for bit, radii at real distances included.
+    from scipy.spatial import cKDTree
+    from sklearn.neighbors import KDTree as SklearnKDTree
+
+    rng = np.random.default_rng(7)
+    points = rng.integers(0, 4, (400, 3)) * 0.1 if tied else rng.standard_cauchy((400, 3))
+    radius = np.max(np.abs(points[rng.permutation(400)] - points), axis=1)  # real distances
+    plan = SearchPlan.decide(400, 3, 0, path="tree")
+    scipy_tree = TreeCounter(points, plan, "chebyshev", cKDTree(points))
+    sklearn_tree = TreeCounter(points, plan, "chebyshev", SklearnKDTree(points, metric="chebyshev"))
+    rows = np.array([5, 0, 399, 17])
+    for strict in (False, True):
+        full = scipy_tree.count(radius, strict=strict)
+        assert np.array_equal(full, sklearn_tree.count(radius, strict=strict))
+        some = scipy_tree.count(radius, strict=strict, rows=rows)
+        assert np.array_equal(some, sklearn_tree.count(radius, strict=strict, rows=rows))
+        assert np.array_equal(some, full[rows])
+    brute = np.sum(np.max(np.abs(points[:, None] - points[None]), axis=2) <= radius[:, None], 1)
+    assert np.array_equal(scipy_tree.count(radius, strict=False), brute)
+
+
 def test_a_strict_radius_is_the_float_below():
     r = np.array([1.0, 0.0, 2.5])
     assert np.array_equal(below(r, strict=False), r)

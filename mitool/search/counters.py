@@ -21,6 +21,7 @@ torch                  :class:`TorchCounter` (:mod:`mitool.search.torch_pairs`)
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
@@ -196,17 +197,30 @@ class SortedNumpyCounter(SortedCounter):
         return sorted1d.count_sorted_numpy(self.sorted_, self.points[:, 0], r)
 
 
+#: On the ``tree`` path, max-norm counts of at most this many points in at most
+#: SCIPY_COUNT_DIMS dimensions take scipy's cKDTree while scikit-learn is not loaded: there it
+#: counts in 1.3-2.4x scikit-learn's time (a default run's 200 replicate counts of 2,000 rows
+#: in 3-D: 0.7 s more), where importing scikit-learn costs a process about 1.2 s once (the
+#: sample data's first run on a terminal: 1.71 s against 2.19 s). Larger counts take
+#: scikit-learn's KDTree, 2.5-4.6x faster from 5 dimensions (``benchmarks/bench_light.py
+#: --counts``).
+SCIPY_COUNT_ROWS = 4_000
+SCIPY_COUNT_DIMS = 3
+
+
 @dataclass(frozen=True, eq=False)
 class TreeCounter(_Counter):
-    """A compiled library's k-d tree: scipy's cKDTree in the max norm (its counts are
-    scikit-learn's, bit for bit, and it loads in a fraction of the time: a small estimate
-    never imports scikit-learn), scikit-learn's KDTree in the Euclidean one."""
+    """A compiled library's k-d tree: scikit-learn's KDTree, or scipy's cKDTree for a small
+    max-norm count while scikit-learn is not loaded (:data:`SCIPY_COUNT_ROWS`); both count the
+    same points, bit for bit."""
 
     tree: cKDTree | SklearnKDTree
 
     @classmethod
     def build(cls, points: np.ndarray, plan: SearchPlan, metric: str) -> Counter:
-        if metric == "chebyshev":
+        n, dim = points.shape
+        small = n <= SCIPY_COUNT_ROWS and dim <= SCIPY_COUNT_DIMS
+        if metric == "chebyshev" and small and "sklearn.neighbors" not in sys.modules:
             from scipy.spatial import cKDTree
 
             return cls(points, plan, metric, cKDTree(points))
@@ -219,7 +233,7 @@ class TreeCounter(_Counter):
 
     def _count_at(self, points: np.ndarray, r: np.ndarray) -> np.ndarray:
         """Points of the tree within distance r[i] (inclusive) of points[i], each."""
-        if self.metric == "chebyshev":
+        if not hasattr(self.tree, "query_radius"):  # scipy's cKDTree
             inside = self.tree.query_ball_point(points, r, p=np.inf, return_length=True)
             return np.asarray(inside, dtype=np.int64)
         return self.tree.query_radius(points, r, count_only=True).astype(np.int64)
