@@ -29,10 +29,11 @@ A small search of one scale (``auto``, at most SMALL_ROWS rows, one c) takes the
 paths (``light``): numba's first kernel in a process costs more than such a search on the
 ``tree`` paths, and the values are the same (the one c is counted exactly on any path).
 
-``tree`` takes scipy's cKDTree for the kNN and max-norm counts, scikit-learn's KDTree for
-Euclidean counts and numpy's sorted search in 1-D (``sorted-numpy``), and is what every path
-falls back to without numba. ``brute`` takes all pairs everywhere but 1-D counts (``sorted``);
-``torch`` takes all pairs in PyTorch on ``device``.
+``tree`` takes scipy's cKDTree for the kNN, scikit-learn's KDTree for counts (or scipy's for a
+small max-norm count: :data:`mitool.search.counters.SCIPY_COUNT_ROWS`) and numpy's sorted
+search in 1-D (``sorted-numpy``), and is what every path falls back to without numba.
+``brute`` takes all pairs everywhere but 1-D counts (``sorted``); ``torch`` takes all pairs in
+PyTorch on ``device``.
 """
 
 from __future__ import annotations
