@@ -30,7 +30,7 @@ Bias correction (``correction="copula"``, the default, on the ``ksg-cmi`` route)
 far too low when X, T and Z together span many dimensions and the dependence is strong (at
 n = 5000 and 5 columns each, 0.16 nats where the truth is 0.72), because the k-th neighbour of
 a 15-dimensional point is far away and the marginal counts are biased by how the density
-changes across that distance (Kraskov et al. 2004, §II.C; Gao et al. 2015). The correction
+changes across that distance (Kraskov et al. 2004; Gao, Ver Steeg & Galstyan 2015). The correction
 estimates that bias by a parametric bootstrap under the data's own Gaussian copula and
 subtracts it:
 
@@ -51,11 +51,11 @@ costs R more KSG-CMI runs; the permutation test compares the uncorrected statist
 null (the correction is a shift that does not change what the test asks).
 
 Every norm is applied to each continuous variable (X, T and Z alike) before the estimate:
-``none``, ``local`` (each column by its sd), ``rank`` (normal scores of each column's ranks; the
-default),
-``global`` and ``global-linf`` (each variable by one spread; there is no maximum over a scale
-c here). ``local`` and ``rank`` make the estimate invariant to each column's units. Rows of
-(x, t, z) that repeat are separated by mitool's seeded jitter (:mod:`mitool.ties`).
+``none``, ``local`` (each column by its sd), ``rank`` (normal scores of each column's ranks;
+the default), ``global`` and ``global-linf`` (each variable by one spread; there is no maximum
+over a scale c here). ``local`` and ``rank`` make the estimate invariant to each column's
+units. Rows of (x, t, z) that repeat are separated by mitool's seeded jitter
+(:mod:`mitool.ties`).
 
 Significance. The permutation test of independence that shuffles T over all rows breaks T's
 dependence on Z as well as on X, so its null is not conditional independence: on a chain
@@ -443,16 +443,25 @@ def copula_correction(
 ) -> tuple[float, float] | None:
     """(I_G(R̂), mean_r Î_KSG(S_r)) in nats: the two terms of the copula bias correction.
 
-    R̂ is the correlation of the normal scores of every column of the problem's (x, t, z) (its
-    normalised, de-tied rows: each norm is an increasing map of each column, so the scores are
-    the raw data's); S_r are n rows of N(0, R̂), each variable normalised by ``norm`` as the
-    data were, from the ``seed``'s third child (the permutations use the second). None, with a
-    note, when R̂ is singular (a column that is an increasing function of others' scores),
-    where I_G is infinite and the correction undefined.
+    R̂ is the correlation of the normal scores of every varying column of the problem's
+    (x, t, z) (its normalised, de-tied rows: each norm is an increasing map of each column, so
+    the scores are the raw data's); S_r are n rows of N(0, R̂), each variable normalised by
+    ``norm`` as the data were, from the ``seed``'s third child (the permutations use the
+    second). None, with a note, when R̂ is singular (a column that is an increasing function
+    of others' scores), where I_G is infinite and the correction undefined.
     """
-    d_x, d_t = problem.x.shape[1], problem.t.shape[1]
-    scores = np.hstack([normalize(a, "rank") for a in (problem.x, problem.t, problem.z)])
-    corr = np.corrcoef(scores, rowvar=False)
+    # A constant column adds 0 to every max-norm distance: the data's KSG-CMI is that of the
+    # other columns, and so is the surrogates' (it has no correlation to estimate).
+    varying = [a[:, a.max(axis=0) > a.min(axis=0)] for a in (problem.x, problem.t, problem.z)]
+    d_x, d_t = varying[0].shape[1], varying[1].shape[1]
+    scores = np.hstack([normalize(a, "rank") for a in varying])
+    corr = np.corrcoef(scores, rowvar=False) if scores.shape[1] else np.zeros((0, 0))
+    if min(a.shape[1] for a in varying) == 0 or not np.all(np.isfinite(corr)):
+        notes.append(
+            "the copula bias correction was skipped: a variable has no varying column, so the "
+            "value is the uncorrected KSG-CMI"
+        )
+        return None
     if np.linalg.eigvalsh(corr)[0] < 1e-9:
         notes.append(
             "the copula bias correction was skipped: the normal scores of X, T and Z are "

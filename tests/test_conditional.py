@@ -224,6 +224,15 @@ def test_copula_correction_leaves_the_test_alone():
     assert corrected.value != plain.value
 
 
+def test_a_constant_column_changes_nothing():
+    # It adds 0 to every max-norm distance, and the copula correction leaves it out (its
+    # correlation is undefined: this once raised numpy's LinAlgError).
+    x, t, z, _ = collider(500, 2, 1.0, seed=9)
+    base = conditional_mi(x, t, z, jobs=1)
+    padded = conditional_mi(np.column_stack([np.full(500, 3.0), x]), t, z, jobs=1)
+    assert padded.correction == "copula" and padded.value == base.value
+
+
 def test_unknown_correction_is_an_error():
     x, t, z = chain(50, 1, seed=8)
     with pytest.raises(MitoolError, match="unknown correction 'gauss'"):
