@@ -507,7 +507,8 @@ def _statistic(problem: _Problem, index: np.ndarray | None, notes: list[str] | N
 
 
 def _stratified(problem: _Problem, t: np.ndarray, notes: list[str] | None) -> float:
-    """Σ_z p̂(z) Î(X; T | Z = z) over the strata with more than k rows (reweighted)."""
+    """Σ_z p̂(z) Î(X; T | Z = z) over the strata with more than k rows (reweighted); for a
+    ross estimate, a stratum's rows whose class occurs once in it are left out of it."""
     codes, k = problem.strata, problem.k
     sizes = np.bincount(codes)
     kept = np.flatnonzero(sizes > k)
@@ -522,15 +523,48 @@ def _stratified(problem: _Problem, t: np.ndarray, notes: list[str] | None) -> fl
             f"{rows(skipped)} in {len(sizes) - len(kept)} value(s) of {problem.names[2]} with "
             f"k = {k} rows or fewer were left out; the other strata were reweighted"
         )
-    total = 0.0
+    total = weight = 0.0
+    alone = 0
     for code in kept:
-        where = codes == code
+        where = np.flatnonzero(codes == code)
         label = ", ".join(f"{v:g}" for v in problem.strata_values[code])
+        where, lonely = _paired_labels(problem, t, where)
+        alone += lonely
+        if len(where) <= k:  # too few rows left once the lone labels are out
+            continue
         value = _pair_mi(
             problem.x[where], t[where], problem, notes, f"{problem.names[2]} = {label}"
         )
         total += sizes[code] * value
-    return total / sizes[kept].sum()
+        weight += sizes[code]
+    if alone and notes is not None:
+        side = problem.names[1] if problem.t_discrete else problem.names[0]
+        notes.append(
+            f"{rows(alone)} whose {side} value occurs once within its value of "
+            f"{problem.names[2]} {'was' if alone == 1 else 'were'} left out of that stratum's "
+            "estimate (ross needs two rows per class)"
+        )
+    if not weight:
+        raise InputError(
+            problem.names[2],
+            f"no value of it holds more than k = {k} rows whose class occurs twice in it, so "
+            "no stratum can be estimated",
+        )
+    return total / weight
+
+
+def _paired_labels(problem: _Problem, t: np.ndarray, where: np.ndarray) -> tuple[np.ndarray, int]:
+    """The rows ``where`` of one stratum without those whose class label (the discrete side of
+    a ross estimate: X or T, the other continuous) occurs once in the stratum, and how many
+    were left out. Ross's estimator needs a neighbour of the same class (as scikit-learn's
+    ``mutual_info_classif``, which leaves such rows out too); over all rows the labels passed
+    that test, but a stratum holds fewer."""
+    if problem.x_discrete == problem.t_discrete:  # ksg-gcmi or the plug-in: no classes
+        return where, 0
+    labels = (t if problem.t_discrete else problem.x)[where]
+    _, inverse, counts = np.unique(labels, axis=0, return_inverse=True, return_counts=True)
+    paired = counts[inverse.ravel()] >= 2
+    return where[paired], int(np.sum(~paired))
 
 
 def _chain_rule(problem: _Problem, t: np.ndarray, notes: list[str] | None) -> float:
