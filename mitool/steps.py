@@ -57,11 +57,14 @@ class NoSteps:
 NO_STEPS = NoSteps()
 
 
-def done_reporter(done: Any, steps: Steps, units: float) -> Callable[[], None]:
+def done_reporter(done: Any, steps: Steps, units: float) -> Callable[[], None] | None:
     """What moves ``steps`` while one compiled search runs: each call reports the share of
     ``units`` that the search's flags ``done`` (an array of 0/1, one per part of its work, set
     by the kernel as it finishes each part) show finished since the last call. Reading the
-    flags while the kernel writes them is safe: each is one byte, written once."""
+    flags while the kernel writes them is safe: each is one byte, written once. None when
+    ``steps`` is :data:`NO_STEPS`: nothing to move, nothing to look at."""
+    if steps is NO_STEPS:
+        return None
     reported = 0.0
 
     def report() -> None:

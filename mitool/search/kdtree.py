@@ -29,7 +29,6 @@ the number of threads, -1 for all cores.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -621,11 +620,6 @@ def _sorted_levels(tree: KDTree, tp: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return level, srt
 
 
-def _watch(done: np.ndarray, steps: Steps, units: float) -> Callable[[], None] | None:
-    """What moves ``steps`` by ``units`` as the kernel sets ``done`` (None: nothing drawn)."""
-    return None if steps is NO_STEPS else done_reporter(done, steps, units)
-
-
 def count(
     tree: KDTree,
     radius: np.ndarray,
@@ -655,7 +649,7 @@ def count(
     out_tree = call(  # blocks go out one at a time (chunk 1), as threads free up
         _count, tp, tree.start, tree.end, tree.left, tree.right, slo, shi, r_tree, tree.depth,
         BLOCK, level, srt, done, threads=threads, rows=n, chunk=1,
-        watch=_watch(done, steps, units),
+        watch=done_reporter(done, steps, units),
     )  # fmt: skip
     out = np.empty(n, dtype=np.int64)
     out[tree.perm] = out_tree
@@ -732,7 +726,7 @@ def kth_many(
     dist = call(
         _knn_many, tree.tpoints, tree.lo, tree.hi, int(shared), c, slack, tree.start, tree.end,
         tree.left, tree.right, int(k), _stack_size(tree), BLOCK, done,
-        threads=threads, rows=tree.n, chunk=1, watch=_watch(done, steps, units),
+        threads=threads, rows=tree.n, chunk=1, watch=done_reporter(done, steps, units),
     )  # fmt: skip
     out = np.empty_like(dist)
     out[:, tree.perm] = dist

@@ -236,11 +236,11 @@ class SlabIndex:
         # rows near in dimension 0 read the same words: take them in that order
         by_rank = np.argsort(self.rank[0][rows], kind="stable")
         done = np.zeros(-(-len(rows) // ROWS_PER_TASK), dtype=np.uint8)
-        watch = None if steps is NO_STEPS else done_reporter(done, steps, units)
         got = call(
             _count_rows, self.points, self.sorted_, self.rank, self.edge_rank, self.prefix,
             self.block, float(scale), r, rows[by_rank], ROWS_PER_TASK, done,
-            threads=threads, rows=len(self.points), chunk=1, watch=watch,
+            threads=threads, rows=len(self.points), chunk=1,
+            watch=done_reporter(done, steps, units),
         )  # fmt: skip
         out = np.empty_like(got)
         out[by_rank] = got
